@@ -119,3 +119,22 @@ test('native and TypeScript kernels give identical rings and tallies on random b
     { numRuns: 500, seed: 20261203 },
   );
 });
+
+test('native and TypeScript kernels agree on messages spanning more than 2^32 samples (the 64-bit path)', () => {
+  // phase + span > 2^32 forces the native kernel off its 32-bit division.
+  const binSamples = 2 ** 31 + 7;
+  const t0 = 3 * binSamples + 11;
+  const t1 = t0 + 2 ** 32 + 50;
+  const offsets = Uint32Array.of(0, 2 ** 31, 2 ** 32 - 1, 2 ** 31 - 20, 12345);
+  const channels = Uint16Array.of(0, 1, 1, 0, 1);
+  const results = [nativeCountSpikes, countSpikesTs].map((countSpikes) => {
+    const ring = new Float32Array(4 * 2);
+    const tally = new Float64Array(4);
+    countSpikes(offsets, channels, t0, t1, ring, 4, 2, binSamples, 3, tally);
+    return { ring: [...ring], tally: [...tally] };
+  });
+  assert.deepEqual(results[0], results[1]);
+  // With B = binSamples, t0 = 3B + 11: samples fall in bins 3, 4, 4, 3, 3 (rows 3, 0, 0, 3, 3).
+  assert.deepEqual(results[1].tally, [5, 0, 0, 0]);
+  assert.deepEqual(results[1].ring, [0, 2, 0, 0, 0, 0, 2, 1]);
+});
