@@ -4,7 +4,10 @@ export interface ClosedBin {
   index: number;
   /** (k+1)·binSamples, the sample number at the end of the bin. */
   endSample: number;
-  /** Spike count per channel, [channels] float32. A view into the ring: valid until the ring wraps. */
+  /**
+   * Spike count per channel, [channels] float32. A view into the binner's ring, zeroed for reuse as soon as the
+   * synchronous delivery of this bin returns: copy it (the window stage does) to keep it.
+   */
   counts: Float32Array;
   /** sentNs of the message whose arrival closed this bin (NaN if it had none). */
   sourceSentNs: number;

@@ -1,0 +1,9 @@
+#pragma once
+
+#include <napi.h>
+
+namespace rpntd {
+
+Napi::Value CountSpikes(const Napi::CallbackInfo& info);
+
+}  // namespace rpntd

@@ -1,0 +1,3 @@
+// The window stage's whole public surface.
+export { ContextWindow, type ContextWindowOptions, type WindowStats } from './context-window';
+export { slideWindow, type WindowFrame } from './slide-window';
