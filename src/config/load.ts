@@ -223,18 +223,34 @@ function shapeOf(schema: unknown): Record<string, unknown> | undefined {
   return undefined;
 }
 
-/** The known key nearest to `key` by edit distance, if it is plausibly a typo (distance ≤ max(2, length/3)). */
+/**
+ * The known key nearest to `key` by edit distance, if it is plausibly what was meant: a small distance
+ * (≤ max(2, length/3)), or one name's letters appear in order inside the other's with the same first letter, which
+ * catches spelled-out forms like binWidthMs → binMs or intraThreads → intraOpThreads.
+ */
 export function closest(key: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
+  const lowerKey = key.toLowerCase();
   for (const candidate of known) {
-    const d = editDistance(key.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) {
+    const lowerCandidate = candidate.toLowerCase();
+    const d = editDistance(lowerKey, lowerCandidate);
+    const plausible =
+      d <= Math.max(2, Math.floor(key.length / 3)) ||
+      (lowerKey[0] === lowerCandidate[0] &&
+        (isSubsequence(lowerKey, lowerCandidate) || isSubsequence(lowerCandidate, lowerKey)));
+    if (plausible && d < bestDistance) {
       best = candidate;
       bestDistance = d;
     }
   }
-  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
+  return best;
+}
+
+function isSubsequence(short: string, long: string): boolean {
+  let i = 0;
+  for (let j = 0; j < long.length && i < short.length; j++) if (long[j] === short[i]) i++;
+  return i === short.length;
 }
 
 /** Levenshtein distance (insert, delete, substitute), two rows. */
