@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ZmqError } from '../errors';
+import { ConfigError } from '../errors';
 import { METRICS } from './names';
 import type { RpntdMetrics } from './rpntd-metrics';
 
@@ -75,9 +75,9 @@ export async function serveMetrics(options: MetricsServerOptions): Promise<Metri
         error.code === 'EADDRINUSE'
           ? 'another process holds the port: stop it, or set metrics.port / --metrics-port to a free port'
           : 'check metrics.host and metrics.port';
-      // Not a ZeroMQ socket, but the same class of failure (a listen on an address); ConfigError would blame the file.
+      // A ConfigError: the fix is always a different metrics.host/metrics.port (or stopping whoever holds it).
       reject(
-        new ZmqError(
+        new ConfigError(
           `metrics server cannot listen on ${options.host}:${options.port}: ${error.message} (${error.code}); ${fix}`,
           { cause: error },
         ),
