@@ -96,11 +96,12 @@ export function loadConfig(file: string | undefined, overrides: ConfigOverrides 
   const config = parsed.data;
 
   const binSamples = (config.ingest.rateHz * config.bin.binMs) / 1000;
-  if (Math.abs(binSamples - Math.round(binSamples)) > 1e-9 * Math.max(1, binSamples)) {
+  // 1e-6 samples of slack lets a width that is not exact in decimal (50/3 ms written as 16.66666667) through.
+  if (Math.abs(binSamples - Math.round(binSamples)) > 1e-6 || Math.round(binSamples) < 1) {
     throw new ConfigError(
       `bin.binMs × ingest.rateHz / 1000 must be a whole number of samples per bin, got ${config.bin.binMs} ms × ` +
-        `${config.ingest.rateHz} Hz = ${binSamples} samples (${source}); choose a bin width that is a multiple of ` +
-        `${1000 / config.ingest.rateHz} ms`,
+        `${config.ingest.rateHz} Hz = ${binSamples} samples (${source}); the nearest widths in whole samples are ` +
+        `${nearestWidths(binSamples, config.ingest.rateHz)}`,
     );
   }
 
@@ -121,6 +122,14 @@ export function loadConfig(file: string | undefined, overrides: ConfigOverrides 
     model: { ...config.model, path: modelPath, card: cardPath },
   };
   return deepFreeze(resolved) as RpntdConfig;
+}
+
+/** "16.63333333 ms (499 samples) or 16.66666667 ms (500 samples)": written precisely enough to pass the check. */
+function nearestWidths(binSamples: number, rateHz: number): string {
+  const lower = Math.max(1, Math.floor(binSamples));
+  const upper = Math.max(lower + 1, Math.ceil(binSamples));
+  const width = (samples: number) => `${Number(((samples * 1000) / rateHz).toPrecision(10))} ms (${samples} samples)`;
+  return `${width(lower)} or ${width(upper)}`;
 }
 
 function readYaml(file: string, source: string): unknown {

@@ -133,7 +133,7 @@ export function checkCardAgainstConfig(card: ModelCard, config: Pick<RpntdConfig
         `if the recording really has that many`,
     );
   }
-  if (Math.abs(card.bin_ms - config.bin.binMs) > 1e-9) {
+  if (Math.abs(card.bin_ms - config.bin.binMs) > 1e-6) {
     throw new ModelMismatchError(
       `${model} was trained on ${card.bin_ms} ms bins but bin.binMs is ${config.bin.binMs}; set bin.binMs: ` +
         `${card.bin_ms} or use a model trained on ${config.bin.binMs} ms bins`,

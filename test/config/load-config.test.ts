@@ -81,8 +81,10 @@ test('a wrong type names the path, the value and what is expected', () => {
 test('a bin width that is not a whole number of samples says so', () => {
   const error = configError(() => loadConfig(writeConfig('ingest:\n  rateHz: 30000\nbin:\n  binMs: 0.01\n')));
   assert.match(error.message, /whole number of samples per bin, got 0\.01 ms × 30000 Hz = 0\.3 samples/);
-  // 20 ms at 30 kHz = 600 samples, fine; 1/3 ms at 30 kHz = 10 samples despite float round-off.
+  assert.match(error.message, /nearest widths in whole samples are 0\.03333333333 ms \(1 samples\)/);
+  // 20 ms at 30 kHz = 600 samples; 50/3 ms written to 10 digits is accepted as 500 samples.
   assert.equal(binSamplesOf(loadConfig(writeConfig('bin:\n  binMs: 20\n'))), 600);
+  assert.equal(binSamplesOf(loadConfig(writeConfig('bin:\n  binMs: 16.66666667\n'))), 500);
 });
 
 test('CLI overrides replace the file values; --model brings its card along and resolves against cwd', () => {
