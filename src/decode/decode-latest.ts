@@ -112,7 +112,14 @@ class LatestWindowRunner {
       inferEndNs,
       stale: this.#newestBinIndex > this.#binIndex,
     };
-    this.subscriber.next(output);
+    try {
+      this.subscriber.next(output);
+    } catch (error) {
+      // A throwing downstream operator would otherwise become an unhandled rejection of this promise chain.
+      this.closed = true;
+      this.subscriber.error(error);
+      return;
+    }
     this.#next();
   };
 
