@@ -3,7 +3,7 @@ import * as zmq from 'zeromq';
 import { loadConfig } from '../config';
 import { kinematicColumn } from '../dataset/derived-dataset';
 import type { Logger } from '../log';
-import { startDaemon } from '../pipeline';
+import { startDaemon, type DaemonTotals } from '../pipeline';
 import { resolveRecording } from '../replay/recording';
 import { startReplayWorker } from '../replay/replay-thread';
 import type { ReplaySummary } from '../replay/replay';
@@ -28,7 +28,7 @@ export interface DemoSummary {
   modelCardTestR2: unknown;
   latencyUs: Record<string, { p50: number; p90: number; p99: number; p999: number; max: number }>;
   replay: ReplaySummary;
-  daemon: Record<string, number>;
+  daemon: DaemonTotals;
 }
 
 /** The published message, as far as the demo reads it (docs/PROTOCOL.md has all fields). */

@@ -51,7 +51,7 @@ program
   .option('--model <file.onnx>', 'ONNX model; its card is the .json beside it (model.path)')
   .option('--metrics-port <n>', 'Prometheus /metrics port (metrics.port)', port)
   .action(async (opts: { config?: string; input?: string[]; output?: string; model?: string; metricsPort?: number }) => {
-    const config = loadConfig(opts.config, { inputs: opts.input, output: opts.output, model: opts.model, metricsPort: opts.metricsPort });
+    const config = loadConfig(opts.config, { inputEndpoints: opts.input, outputEndpoint: opts.output, modelPath: opts.model, metricsPort: opts.metricsPort });
     const daemon = await startDaemon(config, log);
     const stop = async (signal: string) => {
       log.info({ signal }, 'stopping: finishing the bin in hand, closing sockets');

@@ -18,8 +18,6 @@ const positiveInt = z.number().int().positive();
 export const IngestConfigSchema = z.strictObject({
   /** SUB connects to every endpoint (one per acquisition publisher). */
   endpoints: z.array(zmqEndpoint).min(1).prefault(['tcp://127.0.0.1:5555']),
-  /** Topic prefix subscribed to; a message's topic is `spikes` or `spikes/<source>`. */
-  topic: z.string().min(1).prefault('spikes'),
   /** Sources that must report before a bin closes; empty = every source seen so far (docs/ARCHITECTURE.md). */
   sources: z.array(z.string().min(1)).prefault([]),
   /** Sample rate of the acquisition clock, Hz. */
@@ -33,7 +31,7 @@ export const BinConfigSchema = z.strictObject({
   binMs: z.number().positive().prefault(50),
   /** Counting kernel: the C++ addon, or its pure-TypeScript twin (slower, no build needed). */
   kernel: z.enum(['native', 'ts']).prefault('native'),
-  /** Bins kept in the ring behind the window; at least the model's window_bins. */
+  /** Open bins the binner can hold while a slow source catches up (bins ahead of the oldest open one). */
   ringBins: positiveInt.prefault(64),
 });
 

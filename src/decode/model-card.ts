@@ -24,12 +24,13 @@ const ModelCardSchema = z.looseObject({
   window_bins: z.number().int().positive(),
   /** N, channels per bin. */
   channels: z.number().int().positive(),
-  /** The ONNX inputs as exported, e.g. spikes [batch, T, N] float32 and context [batch, C] float32. */
-  inputs: z.array(
+  /** The ONNX inputs by name, as exported: spikes [batch, T, N] float32 and context [batch, C] float32. */
+  inputs: z.record(
+    z.string().min(1),
     z.looseObject({
-      name: z.string().min(1),
       shape: z.array(z.union([z.number(), z.string()])).optional(),
       dtype: z.string().optional(),
+      meaning: z.string().optional(),
     }),
   ),
   /** Fixed per-model inputs (e.g. subject or session embedding selectors); config model.context overrides by name. */
@@ -137,12 +138,6 @@ export function checkCardAgainstConfig(card: ModelCard, config: Pick<RpntdConfig
     throw new ModelMismatchError(
       `${model} was trained on ${card.bin_ms} ms bins but bin.binMs is ${config.bin.binMs}; set bin.binMs: ` +
         `${card.bin_ms} or use a model trained on ${config.bin.binMs} ms bins`,
-    );
-  }
-  if (config.bin.ringBins < card.window_bins) {
-    throw new ModelMismatchError(
-      `${model} reads a window of ${card.window_bins} bins but bin.ringBins is ${config.bin.ringBins}; set ` +
-        `bin.ringBins to at least ${card.window_bins}`,
     );
   }
   for (const name of Object.keys(config.model.context)) {

@@ -44,7 +44,19 @@ export const METRICS = {
     name: 'rpntd_spikes_invalid_total',
     help: 'spikes with a channel >= ingest.channels or an offset outside the message; not counted',
   },
+  spikesRejected: {
+    name: 'rpntd_spikes_rejected_total',
+    help: 'spikes in batches refused whole (sample rate differs from ingest.rateHz, or a source not in ingest.sources)',
+  },
+  batchesRejected: { name: 'rpntd_batches_rejected_total', help: 'well-formed messages refused whole (see rpntd_spikes_rejected_total)' },
+  sampleGaps: { name: 'rpntd_sample_gaps_total', help: "messages starting after their source's previous t1: samples nobody reported" },
+  sampleOverlaps: { name: 'rpntd_sample_overlaps_total', help: "messages starting before their source's previous t1: samples reported twice" },
   binsClosed: { name: 'rpntd_bins_closed_total', help: 'bins closed (every expected source reported past their end)' },
+  binsForcedClosed: {
+    name: 'rpntd_bins_forced_closed_total',
+    help: 'bins closed before a lagging source reported past them, to make room in the ring (bin.ringBins); included in closed',
+  },
+  binsSkipped: { name: 'rpntd_bins_skipped_total', help: 'bins passed over after a jump of the sample clock larger than the ring; zero-filled in the window' },
   // window
   windowFill: {
     name: 'rpntd_window_fill_ratio',

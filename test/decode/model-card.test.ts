@@ -70,8 +70,6 @@ test('a card that disagrees with the config is refused with both values and the 
   );
   const wrongBin = { ...matching, bin: { ...matching.bin, binMs: 20 } };
   assert.throws(() => checkCardAgainstConfig(card, wrongBin), /trained on 50 ms bins but bin\.binMs is 20; set bin\.binMs: 50/);
-  const smallRing = { ...matching, bin: { ...matching.bin, ringBins: 3 } };
-  assert.throws(() => checkCardAgainstConfig(card, smallRing), /window of 4 bins but bin\.ringBins is 3/);
   const badContext = { ...matching, model: { ...matching.model, context: { gian: 2 } } };
   assert.throws(() => checkCardAgainstConfig(card, badContext), /model\.context\.gian is not a context input .*gain, offset/);
 });

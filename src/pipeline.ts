@@ -1,0 +1,202 @@
+/**
+ * The daemon, top to bottom: every stage in the order a spike meets it. This is the only file that knows all of
+ * them; each stage's folder under src/ has a small public surface (its index.ts). docs/ARCHITECTURE.md has the
+ * types at each boundary.
+ *
+ *   acquisition PUB ─► ingest ─► bin ─► window ─► decode ─► publish ─► controllers
+ *                       metrics at every stage (/metrics)
+ */
+import { filter, map, type Subscription } from 'rxjs';
+import { SpikeBinner, binSpikes } from './bin';
+import { binSamplesOf, type RpntdConfig } from './config';
+import { Decoder, checkCardAgainstConfig, decodeLatest, loadModelCard, type ModelCard } from './decode';
+import { SpikeSubscriber } from './ingest';
+import type { Logger } from './log';
+import { METRICS, RpntdMetrics, serveMetrics, type MetricsServer } from './metrics';
+import { KinematicsPublisher } from './publish';
+import { ContextWindow, slideWindow } from './window';
+
+export interface Daemon {
+  readonly config: RpntdConfig;
+  readonly card: ModelCard;
+  /** The onnxruntime execution provider actually in use (cpu when a GPU provider fell back). */
+  readonly executionProvider: string;
+  /** http://host:port of /metrics and /healthz, when metrics are enabled. */
+  readonly metricsUrl: string | undefined;
+  readonly metrics: RpntdMetrics;
+  /** A snapshot of the daemon's counters (the same numbers /metrics exports). */
+  totals(): DaemonTotals;
+  /** Stops taking spikes, lets the bin in hand be decoded and published, then closes every socket. */
+  stop(): Promise<void>;
+}
+
+export interface DaemonTotals {
+  messagesReceived: number;
+  messagesMalformed: number;
+  spikesReceived: number;
+  spikesBinned: number;
+  spikesLate: number;
+  spikesInvalid: number;
+  spikesRejected: number;
+  binsClosed: number;
+  inferences: number;
+  windowsSkipped: number;
+  published: number;
+}
+
+/** How long stop() waits for the last inference and publish before closing anyway. */
+const DRAIN_TIMEOUT_MS = 2000;
+
+export async function startDaemon(config: RpntdConfig, log: Logger): Promise<Daemon> {
+  // The model card decides the window and is checked against the config before anything opens a socket.
+  const card = loadModelCard(config.model.card, config.model.path);
+  checkCardAgainstConfig(card, config);
+
+  // --- the stages, in order -----------------------------------------------------------------------------------
+  const subscriber = new SpikeSubscriber({ endpoints: config.ingest.endpoints, log: log.child({ stage: 'ingest' }) });
+  const binner = new SpikeBinner({
+    channels: config.ingest.channels,
+    rateHz: config.ingest.rateHz,
+    binSamples: binSamplesOf(config),
+    expectedSources: config.ingest.sources.length > 0 ? config.ingest.sources : undefined,
+    ringBins: config.bin.ringBins,
+    kernel: config.bin.kernel,
+    log: log.child({ stage: 'bin' }),
+  });
+  const window = new ContextWindow({ windowBins: card.window_bins, channels: config.ingest.channels });
+  const decoder = await Decoder.create({
+    modelPath: config.model.path,
+    card,
+    executionProvider: config.model.executionProvider,
+    intraOpThreads: config.model.intraOpThreads,
+    interOpThreads: config.model.interOpThreads,
+    contextOverrides: config.model.context,
+    warmupRuns: config.model.warmupRuns,
+    log: log.child({ stage: 'decode' }),
+  });
+  const publisher = await KinematicsPublisher.bind({
+    endpoint: config.publish.endpoint,
+    topic: config.publish.topic,
+    model: `${card.name}@${card.version}`,
+    names: card.outputs.names,
+    units: card.outputs.units,
+    log: log.child({ stage: 'publish' }),
+  });
+
+  // --- metrics: stages keep plain counters; these are read when Prometheus scrapes --------------------------------
+  let windowsSkipped = 0;
+  let inferenceFailures = 0;
+  const metrics = new RpntdMetrics();
+  metrics.addCounterSources(subscriber.stats, {
+    messagesReceived: METRICS.messagesReceived,
+    spikesReceived: METRICS.spikesReceived,
+  });
+  for (const reason of Object.keys(subscriber.stats.malformedByReason) as (keyof typeof subscriber.stats.malformedByReason)[]) {
+    metrics.addCounterSource(METRICS.messagesMalformed, () => subscriber.stats.malformedByReason[reason], { reason });
+  }
+  metrics.addCounterSources(binner.stats, {
+    spikesBinned: METRICS.spikesBinned,
+    spikesLate: METRICS.spikesLate,
+    spikesInvalid: METRICS.spikesInvalid,
+    spikesRejected: METRICS.spikesRejected,
+    batchesRejected: METRICS.batchesRejected,
+    seqGaps: METRICS.sequenceGaps,
+    sampleGaps: METRICS.sampleGaps,
+    overlaps: METRICS.sampleOverlaps,
+    binsClosed: METRICS.binsClosed,
+    binsForcedClosed: METRICS.binsForcedClosed,
+    binsSkipped: METRICS.binsSkipped,
+  });
+  metrics.addGaugeSource(METRICS.windowFill, () => window.filledBins / window.windowBins);
+  metrics.addCounterSources(decoder.stats, { inferences: METRICS.inferences });
+  metrics.addCounterSource(METRICS.inferenceFailures, () => inferenceFailures);
+  metrics.addCounterSource(METRICS.windowsSkipped, () => windowsSkipped);
+  metrics.addCounterSources(publisher.stats, { published: METRICS.kinematicsPublished, dropped: METRICS.kinematicsDropped });
+  metrics.setModelInfo({ model: card.name, version: card.version, executionProvider: decoder.executionProvider });
+  let server: MetricsServer | undefined;
+  if (config.metrics.enabled) server = await serveMetrics({ host: config.metrics.host, port: config.metrics.port, metrics });
+
+  // --- the pipeline -------------------------------------------------------------------------------------------
+  const decodeFailureLog = log.child({ stage: 'decode' });
+  let drained!: () => void;
+  const pipelineDone = new Promise<void>((resolve) => (drained = resolve));
+  const subscription: Subscription = subscriber
+    .batches()
+    .pipe(
+      // bin: count each batch's spikes into open bins on the sample clock; emit every bin that closes.
+      binSpikes(binner),
+      // window: append the bin to the last T bins (one contiguous [T, channels] view, no copy).
+      slideWindow(window),
+      // The model was trained on full windows; until T bins have closed there is nothing to decode.
+      filter((frame) => frame.filledBins === window.windowBins),
+      map((frame) => ({ bin: frame.bin, window: frame.counts })),
+      // decode: one inference in flight; while it runs only the newest window waits, the ones it replaces are counted.
+      decodeLatest(
+        decoder,
+        (count) => (windowsSkipped += count),
+        (error, binIndex) => {
+          inferenceFailures++;
+          decodeFailureLog.error({ err: error, binIndex }, 'inference failed; decoding goes on with the next window');
+        },
+      ),
+    )
+    .subscribe({
+      // publish: send to controllers, then record where the time went.
+      next: (kinematics) => metrics.observeKinematics(kinematics, publisher.publish(kinematics, kinematics.stale)),
+      error: (error: unknown) => {
+        log.error({ err: error }, 'pipeline stopped: the spikes socket failed');
+        drained();
+      },
+      complete: () => drained(),
+    });
+
+  server?.setReady(true);
+  log.info(
+    {
+      model: `${card.name}@${card.version}`,
+      executionProvider: decoder.executionProvider,
+      inputs: config.ingest.endpoints,
+      output: publisher.endpoint,
+      metrics: server?.url,
+      windowBins: card.window_bins,
+      channels: config.ingest.channels,
+      binMs: config.bin.binMs,
+    },
+    'rpntd running',
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    config,
+    card,
+    executionProvider: decoder.executionProvider,
+    metricsUrl: server?.url,
+    metrics,
+    totals: () => ({
+      messagesReceived: subscriber.stats.messagesReceived,
+      messagesMalformed: subscriber.stats.messagesMalformed,
+      spikesReceived: subscriber.stats.spikesReceived,
+      spikesBinned: binner.stats.spikesBinned,
+      spikesLate: binner.stats.spikesLate,
+      spikesInvalid: binner.stats.spikesInvalid,
+      spikesRejected: binner.stats.spikesRejected,
+      binsClosed: binner.stats.binsClosed,
+      inferences: decoder.stats.inferences,
+      windowsSkipped,
+      published: publisher.stats.published,
+    }),
+    stop: () =>
+      (stopping ??= (async () => {
+        server?.setReady(false);
+        // Closing the subscriber completes the stream; decodeLatest still decodes the window in hand, then completes.
+        await subscriber.close();
+        await Promise.race([pipelineDone, new Promise((resolve) => setTimeout(resolve, DRAIN_TIMEOUT_MS))]);
+        subscription.unsubscribe();
+        publisher.close();
+        await decoder.close();
+        await server?.close();
+        metrics.close();
+        log.info({ totals: { ...binner.stats } }, 'rpntd stopped');
+      })()),
+  };
+}
