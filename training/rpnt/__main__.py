@@ -67,7 +67,11 @@ def main(argv=None) -> int:
         print(json.dumps(res, indent=2))
         return 0
 
-    cfg = load_config(args.config, args.set)
+    if args.command == "export":
+        # The window, targets and split come from the checkpoint's own config, not from --config.
+        cfg = torch.load(args.checkpoint, map_location="cpu")["config"]
+    else:
+        cfg = load_config(args.config, args.set)
     from .train import Data
     data = Data(load_dataset(args.dataset, targets=cfg["data"]["targets"]), cfg)
     if args.command == "pretrain":

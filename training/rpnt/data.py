@@ -191,3 +191,26 @@ def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     ss_res = ((y_true - y_pred) ** 2).sum(0)
     ss_tot = ((y_true - y_true.mean(0)) ** 2).sum(0)
     return 1.0 - ss_res / ss_tot
+
+
+def write_dataset(path: str, ds: Dataset, *, columns: list[str] | None = None) -> None:
+    """Write `ds` in the derived layout (manifest.json + raw binaries); the kinematics file holds ds.targets
+    under `columns` (default ds.target_names). Used by tests; a lab can write its own session the same way."""
+    os.makedirs(path, exist_ok=True)
+    columns = columns or ds.target_names
+    counts = np.ascontiguousarray(ds.counts, dtype=np.uint8)
+    kin = np.ascontiguousarray(ds.targets, dtype="<f8")
+    counts.tofile(os.path.join(path, SPIKES_FILE))
+    kin.tofile(os.path.join(path, KINEMATICS_FILE))
+    manifest = {
+        "bin_width_s": ds.bin_ms / 1000.0, "n_bins": int(counts.shape[0]), "n_units": int(counts.shape[1]),
+        "files": {
+            SPIKES_FILE: {"dtype": "uint8", "shape": list(counts.shape),
+                          "order": "row-major: byte[t*n_units + unit]",
+                          "sha256": sha256_file(os.path.join(path, SPIKES_FILE))},
+            KINEMATICS_FILE: {"dtype": "float64", "byte_order": "little-endian", "shape": list(kin.shape),
+                              "columns": columns, "sha256": sha256_file(os.path.join(path, KINEMATICS_FILE))},
+        },
+    }
+    with open(os.path.join(path, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=2)
