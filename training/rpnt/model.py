@@ -237,17 +237,21 @@ class RPNT(nn.Module):
         use_mrope: rotary embedding on (False: no rotation at all, the ablation).
         mrope: dict with `pairs`, `bases`, `scales` per axis (see MRoPE).
         context_embedding: add Linear(C -> d_model)(context) to every token.
+        input_dropout: dropout probability on the transformed counts (training only).
     """
 
     def __init__(self, *, n_channels: int, n_outputs: int, d_model: int = 128, layers: int = 3, heads: int = 4,
                  ffn_mult: int = 4, dropout: float = 0.1, kernel_size=(3, 3), use_kernel: bool = True,
-                 use_mrope: bool = True, mrope: dict | None = None, context_embedding: bool = True):
+                 use_mrope: bool = True, mrope: dict | None = None, context_embedding: bool = True,
+                 input_dropout: float = 0.0):
         super().__init__()
         self.n_channels, self.n_outputs, self.d_model = n_channels, n_outputs, d_model
         self.register_buffer("count_mean", torch.zeros(n_channels))
         self.register_buffer("count_std", torch.ones(n_channels))
         self.register_buffer("target_mean", torch.zeros(n_outputs))
         self.register_buffer("target_std", torch.ones(n_outputs))
+        # Dropout on the transformed counts (like the GRU baseline's): robustness to units that drift or vanish.
+        self.count_drop = nn.Dropout(input_dropout)
         self.input_proj = nn.Linear(n_channels, d_model)
         self.context_proj = nn.Linear(len(CONTEXT_NAMES), d_model) if context_embedding else None
         self.input_drop = nn.Dropout(dropout)
@@ -297,7 +301,7 @@ class RPNT(nn.Module):
         z = (torch.sqrt(counts) - self.count_mean) / self.count_std
         if keep is not None:
             z = z * keep
-        x = self.input_proj(z)
+        x = self.input_proj(self.count_drop(z))
         if self.context_proj is not None:
             x = x + self.context_proj(context).unsqueeze(2)
         x = self.input_drop(x)
@@ -330,4 +334,4 @@ def build_model(cfg: dict, *, n_channels: int, n_outputs: int) -> RPNT:
                 heads=m["heads"], ffn_mult=m.get("ffn_mult", 4), dropout=m.get("dropout", 0.1),
                 kernel_size=tuple(m.get("kernel_size", (3, 3))), use_kernel=m.get("context_attention", True),
                 use_mrope=m.get("mrope_enabled", True), mrope=m.get("mrope"),
-                context_embedding=m.get("context_embedding", True))
+                context_embedding=m.get("context_embedding", True), input_dropout=m.get("input_dropout", 0.0))

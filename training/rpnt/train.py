@@ -251,8 +251,13 @@ def finetune(cfg: dict, data: Data, out_dir: str, *, regime: str, init: str | No
     model.set_normalisation(counts=counts_tr, targets=targets_tr)
     if init:
         ckpt = torch.load(init, map_location="cpu")
-        if ckpt["config"]["model"] != cfg["model"]:
-            raise ValueError(f"--init {init}: its model config differs from this run's; use the same config")
+        # Dropout rates may differ between pretraining and fine-tuning; the architecture may not.
+        arch = {k: v for k, v in cfg["model"].items() if "dropout" not in k}
+        arch_init = {k: v for k, v in ckpt["config"]["model"].items() if "dropout" not in k}
+        if arch != arch_init:
+            diff = sorted(k for k in set(arch) | set(arch_init) if arch.get(k) != arch_init.get(k))
+            raise ValueError(f"--init {init}: model config differs from this run's in {diff}; "
+                             "fine-tune with the architecture it was pretrained with")
         model.load_state_dict(ckpt["state_dict"])
         # The readout was never trained in pretraining; start it fresh and seeded like scratch runs.
     a, b = data.split.train
