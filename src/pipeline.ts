@@ -38,6 +38,8 @@ export interface DaemonTotals {
   spikesLate: number;
   spikesInvalid: number;
   spikesRejected: number;
+  /** Messages missing from a source's seq (lost before they reached us). */
+  seqGaps: number;
   binsClosed: number;
   inferences: number;
   windowsSkipped: number;
@@ -180,6 +182,7 @@ export async function startDaemon(config: RpntdConfig, log: Logger): Promise<Dae
       spikesLate: binner.stats.spikesLate,
       spikesInvalid: binner.stats.spikesInvalid,
       spikesRejected: binner.stats.spikesRejected,
+      seqGaps: binner.stats.seqGaps,
       binsClosed: binner.stats.binsClosed,
       inferences: decoder.stats.inferences,
       windowsSkipped,

@@ -1,7 +1,7 @@
 import { decode as decodeMsgpack } from '@msgpack/msgpack';
 import * as zmq from 'zeromq';
-import { loadConfig } from '../config';
-import { kinematicColumn } from '../dataset/derived-dataset';
+import { loadConfig, type ConfigOverrides } from '../config';
+import { fractionToBins, kinematicColumn } from '../dataset/derived-dataset';
 import type { Logger } from '../log';
 import { startDaemon, type DaemonTotals } from '../pipeline';
 import { resolveRecording } from '../replay/recording';
@@ -11,11 +11,17 @@ import { RunningR2, percentiles } from './decoding-score';
 
 export interface DemoOptions {
   config?: string;
+  /** Applied on top of the config file (tests use free ports). */
+  overrides?: ConfigOverrides;
   dataset?: string;
   speed: number;
   from: number;
   to: number;
   view: boolean;
+  /** Called with every scored output (tests compare them with an offline run of the model). */
+  onOutput?: (binIndex: number, values: readonly number[]) => void;
+  /** Print nothing (tests); the summary is still returned. */
+  quiet?: boolean;
   log: Logger;
 }
 
@@ -50,9 +56,9 @@ const HISTORY_BINS = 72;
  */
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const { log } = options;
-  const config = loadConfig(options.config, {});
+  const config = loadConfig(options.config, options.overrides ?? {});
   const recording = resolveRecording(options.dataset);
-  const say = (line: string) => process.stdout.write(`${line}\n`);
+  const say = options.quiet ? () => undefined : (line: string) => process.stdout.write(`${line}\n`);
   say(`rpntd demo: ${recording.description}`);
   if (recording.simulated) say('rpntd demo: ../shared/data was not found, so the decoded velocity is of a simulated population, not a real recording.');
 
@@ -62,6 +68,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const cols = dataset.kinematicColumns.length;
   const vxCol = kinematicColumn(dataset, 'hand_vel_x_m_per_s');
   const vyCol = kinematicColumn(dataset, 'hand_vel_y_m_per_s');
+  const { firstBin: firstScoredBin, endBin } = fractionToBins(dataset.bins, options.from, options.to);
 
   const subscriber = new zmq.Subscriber({ linger: 0 });
   subscriber.connect(config.publish.endpoint);
@@ -74,6 +81,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     speed: options.speed,
     fromFraction: options.from,
     toFraction: options.to,
+    // Start a window's length early so every scored bin is decoded with a full window, as the offline evaluation does.
+    leadInBins: daemon.card.window_bins - 1,
     seed: 1,
     source: 'replay',
   });
@@ -93,12 +102,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       const receivedNs = Number(process.hrtime.bigint());
       const message = decodeMsgpack(body, { useBigInt64: false }) as KinematicsMessage;
       const bin = Math.round(message.bin_end / binSamples) - 1;
-      if (bin < 0 || bin >= dataset.bins) continue;
+      if (bin < firstScoredBin || bin >= endBin) continue;
       const tx = dataset.kinematics[bin * cols + vxCol];
       const ty = dataset.kinematics[bin * cols + vyCol];
       r2x.add(tx, message.values[0]);
       r2y.add(ty, message.values[1]);
       binsDecoded++;
+      options.onOutput?.(bin, message.values);
       for (const [stage, us] of Object.entries(message.latency_us)) (latency[stage] ??= []).push(us);
       if (message.source_sent_ns != null) (latency.sent_to_received ??= []).push((receivedNs - Number(message.source_sent_ns)) / 1000);
       push(history.tx, tx);
@@ -108,6 +118,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       const nowMs = performance.now();
       if (nowMs - lastDrawMs > (options.view ? 200 : 5000)) {
         lastDrawMs = nowMs;
+        if (options.quiet) continue;
         if (options.view && process.stdout.isTTY) drawView();
         else say(statusLine());
       }

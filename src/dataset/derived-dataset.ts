@@ -114,10 +114,13 @@ export function kinematicColumn(dataset: DerivedDataset, name: string): number {
   return i;
 }
 
-/** Bin range [first, end) covering the fraction [from, to) of a recording, as the training package splits it. */
+/**
+ * Bin range [first, end) covering the fraction [from, to) of a recording. Rounds to the nearest bin, as the training
+ * package's chronological split does (training/rpnt/data.py), so --from 0.8 starts exactly at its first test bin.
+ */
 export function fractionToBins(bins: number, from: number, to: number): { firstBin: number; endBin: number } {
   if (!(from >= 0 && to <= 1 && from < to)) {
     throw new DatasetError(`--from/--to must satisfy 0 <= from < to <= 1, got from=${from} to=${to}`);
   }
-  return { firstBin: Math.floor(bins * from), endBin: Math.floor(bins * to) };
+  return { firstBin: Math.round(bins * from), endBin: Math.round(bins * to) };
 }

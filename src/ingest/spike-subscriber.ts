@@ -20,7 +20,11 @@ export interface IngestStats {
 export interface SpikeSubscriberOptions {
   /** ZeroMQ endpoints of acquisition publishers (they bind; we connect), e.g. ["tcp://127.0.0.1:5556"]. */
   endpoints: readonly string[];
-  /** Messages ZeroMQ may queue before it drops new ones; default 1000. */
+  /**
+   * Messages ZeroMQ may queue before it drops new ones; default 100 000 (100 s of 1 ms messages, a few MB). A stall of
+   * the loop (a slow inference, a GC pause, a busy host) must delay spikes, not lose them; a drop beyond this shows up
+   * as a seq gap.
+   */
   receiveHighWaterMark?: number;
   log?: Logger;
 }
@@ -61,7 +65,7 @@ export class SpikeSubscriber {
     this.endpoints = [...options.endpoints];
     const log = options.log ?? createLogger('rpntd.ingest');
     this.#malformedWarn = new RateLimitedWarn(log);
-    this.#socket = new Subscriber({ receiveHighWaterMark: options.receiveHighWaterMark ?? 1000 });
+    this.#socket = new Subscriber({ receiveHighWaterMark: options.receiveHighWaterMark ?? 100_000 });
     for (const endpoint of this.endpoints) {
       try {
         this.#socket.connect(endpoint);

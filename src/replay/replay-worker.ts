@@ -13,6 +13,7 @@ export interface ReplayWorkerData {
   speed: number;
   fromFraction: number;
   toFraction: number;
+  leadInBins: number;
   seed: number;
   source: string;
 }
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
     speed: data.speed,
     fromFraction: data.fromFraction,
     toFraction: data.toFraction,
+    leadInBins: data.leadInBins,
     rateHz: 30000,
     messageSamples: 30,
     seed: data.seed,

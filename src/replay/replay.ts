@@ -13,6 +13,8 @@ export interface ReplayOptions {
   speed: number;
   fromFraction: number;
   toFraction: number;
+  /** Start this many bins before `fromFraction`, so the first scored bin already has a full window behind it. */
+  leadInBins?: number;
   rateHz: number;
   /** Samples per message: 30 at 30 kHz is one message per millisecond, as acquisition systems send. */
   messageSamples: number;
@@ -53,7 +55,9 @@ export async function replayDataset(options: ReplayOptions): Promise<ReplaySumma
   if (!Number.isInteger(binSamples)) {
     throw new RangeError(`rate ${rateHz} Hz × bin ${dataset.binMs} ms is ${binSamples} samples; pick a rate that makes it whole`);
   }
-  const { firstBin, endBin } = fractionToBins(dataset.bins, options.fromFraction, options.toFraction);
+  const range = fractionToBins(dataset.bins, options.fromFraction, options.toFraction);
+  const firstBin = Math.max(0, range.firstBin - (options.leadInBins ?? 0));
+  const endBin = range.endBin;
   const stream = new BinnedSpikeStream({ counts: dataset.counts, units: dataset.units, firstBin, endBin, binSamples, messageSamples, seed });
 
   const socket = new zmq.XPublisher({ sendHighWaterMark: 100_000, linger: 2000 });
