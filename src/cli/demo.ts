@@ -35,6 +35,8 @@ export interface DemoSummary {
   latencyUs: Record<string, { p50: number; p90: number; p99: number; p999: number; max: number }>;
   replay: ReplaySummary;
   daemon: DaemonTotals;
+  /** Counters as Prometheus scraped them from /metrics just before the daemon stopped (name → value, labels summed). */
+  metrics: Record<string, number>;
 }
 
 /** The published message, as far as the demo reads it (docs/PROTOCOL.md has all fields). */
@@ -160,6 +162,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   }
   // Let the last bins drain through decode and publish before closing.
   await new Promise((resolve) => setTimeout(resolve, 300));
+  const scraped = daemon.metricsUrl ? await scrapeCounters(`${daemon.metricsUrl}/metrics`) : {};
   await daemon.stop();
   subscriber.close();
   await receiving.catch(() => undefined);
@@ -179,6 +182,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     latencyUs,
     replay: replaySummary,
     daemon: daemon.totals(),
+    metrics: scraped,
   };
   say('');
   say(`summary: decoded ${binsDecoded} bins of the ${recording.simulated ? 'SIMULATED' : 'real'} recording; R² x ${fmt(summary.r2.x)} y ${fmt(summary.r2.y)} mean ${fmt(summary.r2.mean)}`);
@@ -186,6 +190,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   say(`summary: replay published ${replaySummary.spikes} spikes in ${replaySummary.messages} messages; daemon binned ${daemon.totals().spikesBinned}`);
   say(JSON.stringify(summary));
   return summary;
+}
+
+/** The rpntd_*_total counters of a Prometheus text page, labels summed per name. */
+async function scrapeCounters(url: string): Promise<Record<string, number>> {
+  const text = await (await fetch(url)).text();
+  const counters: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const match = /^(rpntd_\w+_total)(?:\{[^}]*\})? (\S+)$/.exec(line);
+    if (match) counters[match[1]] = (counters[match[1]] ?? 0) + Number(match[2]);
+  }
+  return counters;
 }
 
 function push(values: number[], v: number): void {

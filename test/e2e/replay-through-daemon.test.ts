@@ -37,6 +37,14 @@ function assertEverySpikeBinned(summary: DemoSummary): void {
   assert.equal(summary.daemon.spikesInvalid, 0);
   assert.equal(summary.daemon.messagesMalformed, 0);
   assert.equal(summary.daemon.binsClosed, summary.replay.endBin - summary.replay.firstBin);
+  // What Prometheus scrapes agrees with the replay's totals.
+  assert.equal(summary.metrics.rpntd_spikes_received_total, summary.replay.spikes);
+  assert.equal(summary.metrics.rpntd_spikes_binned_total, summary.replay.spikes);
+  assert.equal(summary.metrics.rpntd_spikes_late_total, 0);
+  assert.equal(summary.metrics.rpntd_spikes_invalid_total, 0);
+  assert.equal(summary.metrics.rpntd_messages_received_total, summary.replay.messages);
+  assert.equal(summary.metrics.rpntd_bins_closed_total, summary.replay.endBin - summary.replay.firstBin);
+  assert.equal(summary.metrics.rpntd_kinematics_published_total, summary.binsDecoded);
 }
 
 test(
