@@ -105,3 +105,14 @@ def test_onnxruntime_matches_torch(runs):
                           str(runs / "models" / "tiny.golden.json")], capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stderr
     assert float(res.stdout.strip()) <= 1e-4
+
+
+def test_seeded_runs_reproduce_exactly(runs, tmp_path):
+    """The same command twice gives identical weights (seeded data order, masks, initialisation)."""
+    data_dir = str(runs / "data")
+    for name in ("a", "b"):
+        assert main(["finetune", "--regime", "scratch", "--out", str(tmp_path / name), "--dataset", data_dir]
+                    + TINY + STEPS) == 0
+    a = torch.load(tmp_path / "a" / "checkpoint.pt")["state_dict"]
+    b = torch.load(tmp_path / "b" / "checkpoint.pt")["state_dict"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
