@@ -5,7 +5,7 @@ import { loadConfig } from '../config';
 import { DEFAULT_DATASET_DIR, fractionToBins, loadDerivedDataset } from '../dataset/derived-dataset';
 import { RpntdError } from '../errors';
 import { createLogger } from '../log';
-import { startDaemon } from '../pipeline';
+import { startDaemon, type Daemon } from '../pipeline';
 import { resolveRecording } from '../replay/recording';
 import { replayDataset } from '../replay/replay';
 import { fitSimulatedPopulation } from '../replay/simulated-population';
@@ -52,14 +52,24 @@ program
   .option('--metrics-port <n>', 'Prometheus /metrics port (metrics.port)', port)
   .action(async (opts: { config?: string; input?: string[]; output?: string; model?: string; metricsPort?: number }) => {
     const config = loadConfig(opts.config, { inputEndpoints: opts.input, outputEndpoint: opts.output, modelPath: opts.model, metricsPort: opts.metricsPort });
-    const daemon = await startDaemon(config, log);
+    // Handlers go in before start-up so a signal during start-up also ends in a clean stop, not a kill.
+    let daemon: Daemon | undefined;
+    let stopSignal: string | undefined;
     const stop = async (signal: string) => {
+      if (stopSignal !== undefined) return;
+      stopSignal = signal;
       log.info({ signal }, 'stopping: finishing the bin in hand, closing sockets');
+      if (daemon === undefined) return; // start-up finishes first, then stops
       await daemon.stop();
       process.exit(0);
     };
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
+    daemon = await startDaemon(config, log);
+    if (stopSignal !== undefined) {
+      await daemon.stop();
+      process.exit(0);
+    }
   });
 
 program
