@@ -146,7 +146,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         const [p50, p90, p99, max] = percentiles(latency[k], [50, 90, 99, 100]);
         return `  ${k.padEnd(17)} µs  p50 ${pad(p50)}  p90 ${pad(p90)}  p99 ${pad(p99)}  max ${pad(max)}`;
       }),
-      `  daemon: ${Object.entries(daemon.totals()).map(([k, v]) => `${k} ${v}`).join('  ')}`,
+      daemonLine(daemon.totals()),
       '',
       '  Ctrl-C ends the replay and prints the summary.',
     ];
@@ -184,11 +184,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     daemon: daemon.totals(),
     metrics: scraped,
   };
+  const card = daemon.card.test_r2;
+  const scoredBins = endBin - firstScoredBin;
   say('');
-  say(`summary: decoded ${binsDecoded} bins of the ${recording.simulated ? 'SIMULATED' : 'real'} recording; R² x ${fmt(summary.r2.x)} y ${fmt(summary.r2.y)} mean ${fmt(summary.r2.mean)}`);
-  if (latencyUs.total) say(`summary: ingest→publish latency p50 ${pad(latencyUs.total.p50)} µs, p99 ${pad(latencyUs.total.p99)} µs, max ${pad(latencyUs.total.max)} µs`);
-  say(`summary: replay published ${replaySummary.spikes} spikes in ${replaySummary.messages} messages; daemon binned ${daemon.totals().spikesBinned}`);
-  say(JSON.stringify(summary));
+  say(`summary: decoded ${binsDecoded} of ${scoredBins} bins of the ${recording.simulated ? 'SIMULATED population' : `real recording ${dataset.name}`} (${summary.daemon.windowsSkipped} windows skipped while an inference ran)`);
+  say(`summary: R² x ${fmt(summary.r2.x)}  y ${fmt(summary.r2.y)}  mean ${fmt(summary.r2.mean)}   (the model card's offline test R²: x ${fmt(card.x)}  y ${fmt(card.y)}  mean ${fmt(card.mean)})`);
+  for (const [stage, label] of [['total', 'ingest→publish (daemon)'], ['sent_to_received', 'publisher sent→subscriber received']] as const) {
+    const l = latencyUs[stage];
+    if (l) say(`summary: latency ${label}: p50 ${Math.round(l.p50)} µs, p99 ${Math.round(l.p99)} µs, max ${Math.round(l.max)} µs`);
+  }
+  const d = summary.daemon;
+  say(`summary: spikes published ${replaySummary.spikes}, received ${d.spikesReceived}, binned ${d.spikesBinned} (late ${d.spikesLate}, invalid ${d.spikesInvalid}, messages lost ${d.seqGaps})`);
   return summary;
 }
 
@@ -201,6 +207,10 @@ async function scrapeCounters(url: string): Promise<Record<string, number>> {
     if (match) counters[match[1]] = (counters[match[1]] ?? 0) + Number(match[2]);
   }
   return counters;
+}
+
+function daemonLine(t: DaemonTotals): string {
+  return `  spikes received ${t.spikesReceived} binned ${t.spikesBinned} late ${t.spikesLate} invalid ${t.spikesInvalid}  ·  bins ${t.binsClosed}  ·  inferences ${t.inferences} skipped ${t.windowsSkipped}`;
 }
 
 function push(values: number[], v: number): void {
