@@ -158,18 +158,11 @@ export function decodeSpikeMessage(topic: Buffer, body: Buffer, receivedNs: numb
   };
 }
 
-/** What a publisher puts in one spikes message; names as in SpikeBatch. */
-export interface SpikeMessageFields {
-  source: string;
-  seq: number;
-  rateHz: number;
-  t0Samples: number;
-  t1Samples: number;
-  offsets: Uint32Array;
-  channels: Uint16Array;
+/** What a publisher puts in one spikes message: a SpikeBatch without our receive stamp, sent_ns optional. */
+export type SpikeMessageFields = Omit<SpikeBatch, 'receivedNs' | 'sentNs'> & {
   /** CLOCK_MONOTONIC ns at send; omitted from the message when undefined or NaN. */
   sentNs?: number;
-}
+};
 
 export interface EncodeSpikeOptions {
   /** Append `/<source>` to the topic so subscribers can select one source by prefix. Default false. */

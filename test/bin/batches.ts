@@ -1,4 +1,5 @@
 import type { SpikeBatch } from '../../src/ingest';
+import { mulberry32 } from '../../src/replay/binned-spike-stream';
 
 /** A batch from plain arrays of absolute sample numbers; for tests only. */
 export function batchOf(
@@ -22,14 +23,5 @@ export function batchOf(
   };
 }
 
-/** mulberry32: a tiny seeded PRNG, so generated spike trains are the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG, so generated spike trains are the same on every run (the replay's own). */
+export const seededRandom = mulberry32;
