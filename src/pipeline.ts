@@ -24,6 +24,11 @@ export interface Daemon {
   /** http://host:port of /metrics and /healthz, when metrics are enabled. */
   readonly metricsUrl: string | undefined;
   readonly metrics: RpntdMetrics;
+  /**
+   * Settles when the pipeline ends: resolves after stop(), rejects when it failed on its own (the spikes socket
+   * broke). The daemon has stopped itself and /healthz answers 503 by then; `rpntd run` exits non-zero.
+   */
+  readonly done: Promise<void>;
   /** A snapshot of the daemon's counters (the same numbers /metrics exports). */
   totals(): DaemonTotals;
   /** Stops taking spikes, lets the bin in hand be decoded and published, then closes every socket. */
@@ -48,6 +53,10 @@ export interface DaemonTotals {
 
 /** How long stop() waits for the last inference and publish before closing anyway. */
 const DRAIN_TIMEOUT_MS = 2000;
+/** Beyond one bin, how long stop() waits for the bin in hand to close before giving up on it. */
+const BIN_IN_HAND_SLACK_MS = 200;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function startDaemon(config: RpntdConfig, log: Logger): Promise<Daemon> {
   // The model card decides the window and is checked against the config before anything opens a socket.
@@ -55,7 +64,6 @@ export async function startDaemon(config: RpntdConfig, log: Logger): Promise<Dae
   checkCardAgainstConfig(card, config);
 
   // --- the stages, in order -----------------------------------------------------------------------------------
-  const subscriber = new SpikeSubscriber({ endpoints: config.ingest.endpoints, log: log.child({ stage: 'ingest' }) });
   const binner = new SpikeBinner({
     channels: config.ingest.channels,
     rateHz: config.ingest.rateHz,
@@ -85,6 +93,9 @@ export async function startDaemon(config: RpntdConfig, log: Logger): Promise<Dae
     log: log.child({ stage: 'publish' }),
   });
 
+  // Last: connecting starts the flow of spikes, which must not queue up behind start-up.
+  const subscriber = new SpikeSubscriber({ endpoints: config.ingest.endpoints, log: log.child({ stage: 'ingest' }) });
+
   // --- metrics: stages keep plain counters; these are read when Prometheus scrapes --------------------------------
   let windowsSkipped = 0;
   let inferenceFailures = 0;
@@ -108,6 +119,8 @@ export async function startDaemon(config: RpntdConfig, log: Logger): Promise<Dae
     binsClosed: METRICS.binsClosed,
     binsForcedClosed: METRICS.binsForcedClosed,
     binsSkipped: METRICS.binsSkipped,
+    clockJumps: METRICS.clockJumps,
+    sourcesDormant: METRICS.sourcesDormant,
   });
   metrics.addGaugeSource(METRICS.windowFill, () => window.filledBins / window.windowBins);
   metrics.addCounterSources(decoder.stats, { inferences: METRICS.inferences });
@@ -116,12 +129,30 @@ export async function startDaemon(config: RpntdConfig, log: Logger): Promise<Dae
   metrics.addCounterSources(publisher.stats, { published: METRICS.kinematicsPublished, dropped: METRICS.kinematicsDropped });
   metrics.setModelInfo({ model: card.name, version: card.version, executionProvider: decoder.executionProvider });
   let server: MetricsServer | undefined;
-  if (config.metrics.enabled) server = await serveMetrics({ host: config.metrics.host, port: config.metrics.port, metrics });
+  if (config.metrics.enabled) {
+    try {
+      server = await serveMetrics({ host: config.metrics.host, port: config.metrics.port, metrics });
+    } catch (error) {
+      // Nothing else may stay open when start-up fails (the CLI exits, a test or embedding process may not).
+      await subscriber.close();
+      publisher.close();
+      await decoder.close();
+      metrics.close();
+      throw error;
+    }
+  }
 
   // --- the pipeline -------------------------------------------------------------------------------------------
   const decodeFailureLog = log.child({ stage: 'decode' });
   let drained!: () => void;
-  const pipelineDone = new Promise<void>((resolve) => (drained = resolve));
+  let failed!: (error: unknown) => void;
+  const pipelineDone = new Promise<void>((resolve, reject) => {
+    drained = resolve;
+    failed = reject;
+  });
+  // Handled here so a caller that never looks at `done` does not crash on an unhandled rejection.
+  pipelineDone.catch(() => undefined);
+  const publishFailureLog = log.child({ stage: 'publish' });
   const subscription: Subscription = subscriber
     .batches()
     .pipe(
@@ -144,10 +175,18 @@ export async function startDaemon(config: RpntdConfig, log: Logger): Promise<Dae
     )
     .subscribe({
       // publish: send to controllers, then record where the time went.
-      next: (kinematics) => metrics.observeKinematics(kinematics, publisher.publish(kinematics, kinematics.stale)),
+      next: (kinematics) => {
+        try {
+          metrics.observeKinematics(kinematics, publisher.publish(kinematics, kinematics.stale));
+        } catch (error) {
+          // One output that cannot be sent must not end the closed loop for the next ones.
+          publishFailureLog.error({ err: error, binIndex: kinematics.binIndex }, 'publishing an output failed');
+        }
+      },
       error: (error: unknown) => {
-        log.error({ err: error }, 'pipeline stopped: the spikes socket failed');
-        drained();
+        log.error({ err: error }, 'pipeline failed; stopping');
+        server?.setReady(false);
+        failed(error);
       },
       complete: () => drained(),
     });
@@ -174,6 +213,7 @@ export async function startDaemon(config: RpntdConfig, log: Logger): Promise<Dae
     executionProvider: decoder.executionProvider,
     metricsUrl: server?.url,
     metrics,
+    done: pipelineDone,
     totals: () => ({
       messagesReceived: subscriber.stats.messagesReceived,
       messagesMalformed: subscriber.stats.messagesMalformed,
@@ -191,9 +231,18 @@ export async function startDaemon(config: RpntdConfig, log: Logger): Promise<Dae
     stop: () =>
       (stopping ??= (async () => {
         server?.setReady(false);
+        // Finish the bin in hand: keep receiving until every sample reported so far lies in a closed bin, which a
+        // live publisher brings about within one bin; a publisher that has gone quiet leaves it unfinished.
+        const binSamples = binSamplesOf(config);
+        const reportedT1 = binner.reportedT1Samples;
+        const deadlineMs = performance.now() + config.bin.binMs + BIN_IN_HAND_SLACK_MS;
+        while (binner.lowestOpenBin * binSamples < reportedT1 && performance.now() < deadlineMs) await sleep(2);
+        if (binner.lowestOpenBin * binSamples < reportedT1) {
+          log.warn({ lowestOpenBin: binner.lowestOpenBin, reportedT1 }, 'stopping with an unfinished bin: no source reported past its end');
+        }
         // Closing the subscriber completes the stream; decodeLatest still decodes the window in hand, then completes.
         await subscriber.close();
-        await Promise.race([pipelineDone, new Promise((resolve) => setTimeout(resolve, DRAIN_TIMEOUT_MS))]);
+        await Promise.race([pipelineDone.catch(() => undefined), sleep(DRAIN_TIMEOUT_MS)]);
         subscription.unsubscribe();
         publisher.close();
         await decoder.close();

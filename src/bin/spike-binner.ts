@@ -60,11 +60,24 @@ export interface BinStats {
   binsForcedClosed: number;
   /** Bins passed over without an emit because no spike could be in them (a jump larger than the ring). */
   binsSkipped: number;
+  /**
+   * Messages whose t0 was more than the ring's span (ringBins bins) away from their source's previous t1: a
+   * publisher restart or a clock jump. With one source the binner re-anchors on the new clock; with several the
+   * batch is rejected (its spikes counted in spikesRejected), since the others still run on the old clock.
+   */
+  clockJumps: number;
+  /**
+   * Times a source stopped gating bin closing because it fell more than ringBins bins behind (dead or stalled); it
+   * gates again from its next message.
+   */
+  sourcesDormant: number;
 }
 
 interface SourceState {
   lastSeq: number;
   lastT1Samples: number;
+  /** Fell behind by more than the ring: bins close without waiting for it until it reports again. */
+  dormant: boolean;
 }
 
 const DEFAULT_RING_BINS = 64;
@@ -100,6 +113,8 @@ export class SpikeBinner {
     binsClosed: 0,
     binsForcedClosed: 0,
     binsSkipped: 0,
+    clockJumps: 0,
+    sourcesDormant: 0,
   };
   readonly channels: number;
   readonly rateHz: number;
@@ -149,6 +164,13 @@ export class SpikeBinner {
     this.#dropWarn = new RateLimitedWarn(log);
   }
 
+  /** The furthest sample any source has reported up to (its t1); -Infinity before the first batch. */
+  get reportedT1Samples(): number {
+    let t1 = -Infinity;
+    for (const state of this.#sources.values()) if (state.lastT1Samples > t1) t1 = state.lastT1Samples;
+    return t1;
+  }
+
   /** The lowest bin index still open (NaN before the first batch). */
   get lowestOpenBin(): number {
     return this.#lowestOpenBin;
@@ -165,6 +187,14 @@ export class SpikeBinner {
       this.stats.spikesRejected += spikeCount;
       return;
     }
+    if (this.#isClockJump(batch)) {
+      this.stats.clockJumps++;
+      if (!this.#reanchor(batch, onClosed)) {
+        this.stats.batchesRejected++;
+        this.stats.spikesRejected += spikeCount;
+        return;
+      }
+    }
     this.stats.batchesAccepted++;
     this.#trackSource(batch);
     if (Number.isNaN(this.#lowestOpenBin)) this.#lowestOpenBin = Math.floor(batch.t0Samples / this.binSamples);
@@ -175,11 +205,15 @@ export class SpikeBinner {
       if (needLowestBin > this.#lowestOpenBin) {
         const forcedBins = Math.min(needLowestBin - this.#lowestOpenBin, this.ringBins);
         this.stats.binsForcedClosed += forcedBins;
-        this.#forcedWarn.warn(
-          { source: batch.source, forcedBins, lowestOpenBin: this.#lowestOpenBin, laggingSources: this.#laggingSources() },
-          `force-closing ${forcedBins} bins without every expected source: source "${batch.source}" is more than ` +
-            `ringBins (${this.ringBins}) bins ahead of the slowest; raise ringBins or fix the lagging source`,
-        );
+        const lagging = this.#markLaggingDormant(needLowestBin * this.binSamples);
+        if (this.#forcedWarn.due()) {
+          this.#forcedWarn.warn(
+            { source: batch.source, forcedBins, lowestOpenBin: this.#lowestOpenBin, laggingSources: lagging },
+            `force-closing ${forcedBins} bins without every expected source: source "${batch.source}" is more than ` +
+              `ringBins (${this.ringBins}) bins ahead of ${lagging.join(', ')}, which no longer hold bins open until ` +
+              'they report again; raise bin.ringBins or fix the lagging source',
+          );
+        }
         this.#closeBelow(needLowestBin, batch, onClosed);
       }
     }
@@ -203,7 +237,7 @@ export class SpikeBinner {
       this.stats.spikesLate += tally[TALLY_LATE];
       this.stats.spikesInvalid += tally[TALLY_INVALID];
       this.stats.spikesAhead += tally[TALLY_AHEAD];
-      if (tally[TALLY_LATE] + tally[TALLY_INVALID] + tally[TALLY_AHEAD] > 0) {
+      if (tally[TALLY_LATE] + tally[TALLY_INVALID] + tally[TALLY_AHEAD] > 0 && this.#dropWarn.due()) {
         this.#dropWarn.warn(
           { source: batch.source, late: tally[TALLY_LATE], invalid: tally[TALLY_INVALID], ahead: tally[TALLY_AHEAD] },
           `spikes not binned from source "${batch.source}" (late: bin already closed; invalid: channel >= ` +
@@ -213,6 +247,70 @@ export class SpikeBinner {
     }
 
     this.#closeBelow(Math.floor(this.#watermarkSamples() / this.binSamples), batch, onClosed);
+  }
+
+  /** Far from where its source left off, or, for a new source, far from the open bins: a restart or a clock jump. */
+  #isClockJump(batch: SpikeBatch): boolean {
+    const spanSamples = this.ringBins * this.binSamples;
+    const state = this.#sources.get(batch.source);
+    if (state !== undefined) return Math.abs(batch.t0Samples - state.lastT1Samples) > spanSamples;
+    if (Number.isNaN(this.#lowestOpenBin)) return false;
+    return Math.abs(batch.t0Samples - this.#lowestOpenBin * this.binSamples) > spanSamples;
+  }
+
+  /**
+   * After a clock jump: with no other live source, close what is open (its counts are real) and start again on the
+   * new clock, as after a publisher restart; the window sees the jump in bin index and starts over. With other live
+   * sources, they still run on the old clock, so the jumping batch is refused (false) and counted.
+   */
+  #reanchor(batch: SpikeBatch, onClosed: (bin: ClosedBin) => void): boolean {
+    let otherLiveSources = 0;
+    for (const [name, state] of this.#sources) if (name !== batch.source && !state.dormant) otherLiveSources++;
+    const state = this.#sources.get(batch.source);
+    const from = state?.lastT1Samples ?? this.#lowestOpenBin * this.binSamples;
+    if (otherLiveSources > 0) {
+      if (this.#rejectWarn.due()) {
+        this.#rejectWarn.warn(
+          { source: batch.source, t0: batch.t0Samples, expectedT0: from },
+          `rejected a batch from source "${batch.source}": its t0 ${batch.t0Samples} is more than ${this.ringBins} bins ` +
+            `from where it left off (${from}) while other sources run on; its clock jumped or it restarted alone`,
+        );
+      }
+      return false;
+    }
+    if (this.#gapWarn.due()) {
+      this.#gapWarn.warn(
+        { source: batch.source, t0: batch.t0Samples, from },
+        `source "${batch.source}" jumped from sample ${from} to ${batch.t0Samples} (a restart or a clock jump); ` +
+          'closing the open bins and starting again on the new clock',
+      );
+    }
+    // Every bin holding reported samples closes (its counts are real); bins past what was reported are empty.
+    let reportedT1Samples = -Infinity;
+    for (const s of this.#sources.values()) reportedT1Samples = Math.max(reportedT1Samples, s.lastT1Samples);
+    if (!Number.isNaN(this.#lowestOpenBin)) {
+      const endBin = Math.min(Math.ceil(reportedT1Samples / this.binSamples), this.#lowestOpenBin + this.ringBins);
+      this.#closeBelow(endBin, batch, onClosed);
+    }
+    this.#sources.clear();
+    this.#lowestOpenBin = Number.NaN;
+    return true;
+  }
+
+  /** Sources that have not reported up to `sample` stop holding bins open; returns their names. */
+  #markLaggingDormant(sample: number): string[] {
+    const lagging: string[] = [];
+    for (const [name, state] of this.#sources) {
+      if (!state.dormant && state.lastT1Samples < sample) {
+        state.dormant = true;
+        this.stats.sourcesDormant++;
+        lagging.push(name);
+      }
+    }
+    if (this.#expectedSources !== undefined) {
+      for (const name of this.#expectedSources) if (!this.#sources.has(name)) lagging.push(name);
+    }
+    return lagging;
   }
 
   #accepts(batch: SpikeBatch): boolean {
@@ -238,16 +336,17 @@ export class SpikeBinner {
   #trackSource(batch: SpikeBatch): void {
     const state = this.#sources.get(batch.source);
     if (state === undefined) {
-      this.#sources.set(batch.source, { lastSeq: batch.seq, lastT1Samples: batch.t1Samples });
+      this.#sources.set(batch.source, { lastSeq: batch.seq, lastT1Samples: batch.t1Samples, dormant: false });
       return;
     }
+    state.dormant = false;
     const seqGap = batch.seq !== state.lastSeq + 1;
     const sampleGap = batch.t0Samples > state.lastT1Samples;
     const overlap = batch.t0Samples < state.lastT1Samples;
     if (seqGap) this.stats.seqGaps++;
     if (sampleGap) this.stats.sampleGaps++;
     if (overlap) this.stats.overlaps++;
-    if (seqGap || sampleGap || overlap) {
+    if ((seqGap || sampleGap || overlap) && this.#gapWarn.due()) {
       this.#gapWarn.warn(
         { source: batch.source, seq: batch.seq, lastSeq: state.lastSeq, t0: batch.t0Samples, lastT1: state.lastT1Samples },
         `source "${batch.source}" broke its sequence (expected seq ${state.lastSeq + 1} starting at sample ` +
@@ -266,21 +365,16 @@ export class SpikeBinner {
       for (const source of this.#expectedSources) {
         const state = this.#sources.get(source);
         if (state === undefined) return -Infinity;
-        if (state.lastT1Samples < watermark) watermark = state.lastT1Samples;
+        if (!state.dormant && state.lastT1Samples < watermark) watermark = state.lastT1Samples;
       }
     } else {
       for (const state of this.#sources.values()) {
-        if (state.lastT1Samples < watermark) watermark = state.lastT1Samples;
+        if (!state.dormant && state.lastT1Samples < watermark) watermark = state.lastT1Samples;
       }
     }
     return watermark;
   }
 
-  #laggingSources(): string[] {
-    const watermark = this.#watermarkSamples();
-    const names = this.#expectedSources ?? new Set(this.#sources.keys());
-    return [...names].filter((name) => (this.#sources.get(name)?.lastT1Samples ?? -Infinity) <= watermark);
-  }
 
   /** Closes every open bin below `endBin`, emitting those that can hold counts, and zeroes their rows for reuse. */
   #closeBelow(endBin: number, batch: SpikeBatch, onClosed: (bin: ClosedBin) => void): void {

@@ -70,6 +70,12 @@ program
       await daemon.stop();
       process.exit(0);
     }
+    const running = daemon;
+    running.done.catch(async () => {
+      // The pipeline broke on its own (logged where it happened): close what is open and say so by the exit code.
+      await running.stop().catch(() => undefined);
+      process.exit(1);
+    });
   });
 
 program

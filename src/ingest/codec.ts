@@ -140,10 +140,10 @@ export function decodeSpikeMessage(topic: Buffer, body: Buffer, receivedNs: numb
         'every spike needs one of each',
     );
   }
-  let sentNs = Number.NaN;
-  if (fields.sent_ns !== undefined && fields.sent_ns !== null) {
-    sentNs = safeUint(fields, 'sent_ns', 'CLOCK_MONOTONIC ns at send');
-  }
+  // CLOCK_MONOTONIC passes 2^53 ns after 104 days of uptime: a larger stamp is kept as the nearest double (a few ns
+  // off, harmless for latency), not refused. A stamp that is no number at all only costs the latency figure.
+  const sentNsField = fields.sent_ns;
+  const sentNs = typeof sentNsField === 'number' && Number.isFinite(sentNsField) && sentNsField >= 0 ? sentNsField : Number.NaN;
 
   return {
     source,

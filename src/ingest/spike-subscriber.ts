@@ -65,7 +65,12 @@ export class SpikeSubscriber {
     this.endpoints = [...options.endpoints];
     const log = options.log ?? createLogger('rpntd.ingest');
     this.#malformedWarn = new RateLimitedWarn(log);
-    this.#socket = new Subscriber({ receiveHighWaterMark: options.receiveHighWaterMark ?? 100_000 });
+    this.#socket = new Subscriber({
+      receiveHighWaterMark: options.receiveHighWaterMark ?? 100_000,
+      // One message covers a millisecond or so: 64 MiB is far beyond any real probe, and a bigger frame (a bug or an
+      // attack) is dropped by ZeroMQ instead of being decoded on the event loop.
+      maxMessageSize: 64 * 1024 * 1024,
+    });
     for (const endpoint of this.endpoints) {
       try {
         this.#socket.connect(endpoint);
@@ -123,7 +128,9 @@ export class SpikeSubscriber {
           `spikes message must have 2 frames (topic, msgpack body), got ${frames.length}; see docs/PROTOCOL.md`,
         );
       }
-      const batch = decodeSpikeMessage(frames[0], frames[1], monotonicNs());
+      const batch = decodeSpikeMessage(frames[0], frames[1], Number.NaN);
+      // Stamped after the msgpack decode, so the `ingest` stage (sent → decoded) includes it, as documented.
+      batch.receivedNs = monotonicNs();
       this.stats.spikesReceived += batch.offsets.length;
       return batch;
     } catch (error) {

@@ -56,6 +56,14 @@ export const METRICS = {
     name: 'rpntd_bins_forced_closed_total',
     help: 'bins closed before a lagging source reported past them, to make room in the ring (bin.ringBins); included in closed',
   },
+  clockJumps: {
+    name: 'rpntd_clock_jumps_total',
+    help: "messages far (more than bin.ringBins bins) from where their source left off: a restart or clock jump",
+  },
+  sourcesDormant: {
+    name: 'rpntd_sources_dormant_total',
+    help: 'times a source fell a whole ring behind and stopped holding bins open (until it reports again)',
+  },
   binsSkipped: { name: 'rpntd_bins_skipped_total', help: 'bins passed over after a jump of the sample clock larger than the ring; zero-filled in the window' },
   // window
   windowFill: {

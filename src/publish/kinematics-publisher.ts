@@ -83,9 +83,11 @@ export class KinematicsPublisher {
     return publishedNs;
   }
 
-  /** Closes the socket; pending messages are discarded (linger 0). */
+  /** Closes the socket, giving messages still queued (the last bin's output at shutdown) 100 ms to leave. */
   close(): void {
-    if (!this.#socket.closed) this.#socket.close();
+    if (this.#socket.closed) return;
+    this.#socket.linger = 100;
+    this.#socket.close();
   }
 
   readonly #onSendFailed = (error: unknown): void => {

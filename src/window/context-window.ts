@@ -85,14 +85,15 @@ export class ContextWindow {
     }
     if (!Number.isNaN(this.#newestBinIndex)) {
       const missingBins = bin.index - this.#newestBinIndex - 1;
-      if (missingBins < 0) {
-        this.stats.binsOutOfOrder++;
-        return;
-      }
-      if (missingBins > 0) {
+      if (missingBins < 0 || missingBins >= this.windowBins) {
+        // The binner never goes back on its own clock, and skips a whole window only when it started over on a new
+        // clock (a publisher restart or clock jump): the old context says nothing about the new one, so refill.
+        if (missingBins < 0) this.stats.binsOutOfOrder++;
+        else this.stats.binsZeroFilled += missingBins;
+        this.#filledBins = 0;
+      } else if (missingBins > 0) {
         this.stats.binsZeroFilled += missingBins;
-        // Zeroing more than T rows would overwrite the same rows again.
-        for (let i = Math.min(missingBins, this.windowBins); i > 0; i--) this.#writeRow(undefined);
+        for (let i = missingBins; i > 0; i--) this.#writeRow(undefined);
       }
     }
     this.#writeRow(bin.counts);

@@ -139,18 +139,22 @@ for (const kernel of ['native', 'ts'] as const) {
     b.push(batchOf('b', 0, 0, 5, [[2, 1]]), onClosed);
     assert.equal(bins.length, 0);
     b.push(batchOf('a', 1, 10, 60, [[55, 2]]), onClosed); // bin 5 needs rows for bins 2..5: close 0 and 1
-    assert.deepEqual(bins.map((bin) => [bin.index, bin.counts]), [[0, [1, 1, 0]], [1, [0, 0, 0]]]);
     assert.equal(b.stats.binsForcedClosed, 2);
-    b.push(batchOf('b', 1, 5, 30, [[7, 1], [25, 1]]), onClosed); // 7 is in forced-closed bin 0: late
-    assert.equal(b.stats.spikesLate, 1);
-    assert.deepEqual(bins.slice(2).map((bin) => [bin.index, bin.counts]), [[2, [0, 1, 0]]]);
+    // 'b' fell more than the ring behind: it stops holding bins open (a dead source must not delay output for
+    // good), so every bin that 'a' has reported past closes now.
+    assert.equal(b.stats.sourcesDormant, 1);
+    assert.deepEqual(
+      bins.map((bin) => [bin.index, [...bin.counts]]),
+      [[0, [1, 1, 0]], [1, [0, 0, 0]], [2, [0, 0, 0]], [3, [0, 0, 0]], [4, [0, 0, 0]], [5, [0, 0, 1]]],
+    );
+    b.push(batchOf('b', 1, 5, 30, [[7, 1], [25, 1]]), onClosed); // both in bins closed without 'b': late
+    assert.equal(b.stats.spikesLate, 2);
     // A jump far beyond the ring emits what the ring held and skips bins that cannot hold a spike.
     b.push(batchOf('a', 2, 60, 1000, []), onClosed);
     b.push(batchOf('b', 2, 30, 1000, []), onClosed);
     assert.equal(b.lowestOpenBin, 100);
     assert.equal(b.stats.binsClosed + b.stats.binsSkipped, 100);
     assert.equal(b.stats.spikesAhead, 0);
-    assert.deepEqual(bins.find((bin) => bin.index === 5)?.counts, [0, 0, 1]);
     assertSpikeSum(b);
   });
 
@@ -205,4 +209,47 @@ test('native and TypeScript binners agree on bins and stats for random multi-sou
     }),
     { numRuns: 300, seed: 42 },
   );
+});
+
+// Publishers restart and clocks jump: none of it may wedge binning (every later spike late) or hold output back.
+test('a lone source that restarts its clock: open bins close, binning starts again on the new clock', () => {
+  const b = binner('ts', { ringBins: 4 });
+  const { bins, onClosed } = collector();
+  b.push(batchOf('a', 0, 100_000, 100_015, [[100_003, 1], [100_012, 2]]), onClosed); // bin 10000 closes, 10001 open
+  assert.deepEqual(bins.map((bin) => bin.index), [10000]);
+  b.push(batchOf('a', 0, 0, 10, [[4, 0]]), onClosed); // restarted at sample 0
+  assert.equal(b.stats.clockJumps, 1);
+  // The open bin (with its spike) was closed and emitted, then bin 0 of the new clock closed.
+  assert.deepEqual(bins.map((bin) => [bin.index, bin.counts]), [[10000, [0, 1, 0]], [10001, [0, 0, 1]], [0, [1, 0, 0]]]);
+  b.push(batchOf('a', 1, 10, 20, [[15, 1]]), onClosed);
+  assert.deepEqual(bins.at(-1), { index: 1, endSample: 20, counts: [0, 1, 0], sourceSentNs: 1001 });
+  assert.equal(b.stats.spikesLate, 0);
+  assertSpikeSum(b);
+});
+
+test('a source whose clock jumps while others run on is refused and counted, and does not disturb them', () => {
+  const b = binner('ts', { ringBins: 4, expectedSources: ['a', 'b'] });
+  const { bins, onClosed } = collector();
+  b.push(batchOf('a', 0, 0, 20, [[1, 0]]), onClosed);
+  b.push(batchOf('b', 0, 0, 20, [[2, 1]]), onClosed);
+  b.push(batchOf('b', 1, 1_000_000, 1_000_010, [[1_000_001, 2]]), onClosed); // b's clock jumps
+  assert.equal(b.stats.clockJumps, 1);
+  assert.equal(b.stats.batchesRejected, 1);
+  assert.equal(b.stats.spikesRejected, 1);
+  b.push(batchOf('a', 1, 20, 30, [[25, 2]]), onClosed);
+  b.push(batchOf('b', 2, 20, 30, []), onClosed); // b back on the shared clock
+  assert.deepEqual(bins.map((bin) => [bin.index, bin.counts]), [[0, [1, 1, 0]], [1, [0, 0, 0]], [2, [0, 0, 1]]]);
+  assert.equal(b.stats.spikesLate, 0);
+});
+
+test('a source that goes silent stops holding bins open once the others are a ring ahead', () => {
+  const b = binner('ts', { ringBins: 4 });
+  const { bins, onClosed } = collector();
+  b.push(batchOf('a', 0, 0, 10, []), onClosed);
+  b.push(batchOf('dead', 0, 0, 10, []), onClosed);
+  for (let seq = 1; seq <= 20; seq++) b.push(batchOf('a', seq, seq * 10, seq * 10 + 10, []), onClosed);
+  // After the first forced close the dead source no longer gates: every bin 'a' finished is closed, none held back.
+  assert.equal(b.stats.sourcesDormant, 1);
+  assert.equal(b.lowestOpenBin, 21);
+  assert.deepEqual(bins.map((bin) => bin.index), Array.from({ length: 21 }, (_, i) => i));
 });

@@ -42,19 +42,23 @@ test('after many wrap-arounds the view is the last T bins, oldest first, contigu
   assert.equal(first.buffer.byteLength, 2 * 4 * 2 * 4, 'every view shares one 2T x channels float32 buffer');
 });
 
-test('a jump in bin index fills the skipped bins with zeros and counts them', () => {
+test('a short jump in bin index zero-fills the skipped bins; a long jump or a step back refills the window', () => {
   const window = new ContextWindow({ windowBins: 4, channels: 2 });
   window.push(binI(1));
   window.push(binI(2));
   window.push(binI(5)); // 3 and 4 missing
   assert.deepEqual([...window.view()], [2, 102, 0, 0, 0, 0, 5, 105]);
   assert.equal(window.stats.binsZeroFilled, 2);
-  window.push(binI(100)); // more than T missing: the whole window but the newest is zeros
-  assert.deepEqual([...window.view()], [0, 0, 0, 0, 0, 0, 100, 200]);
+  window.push(binI(100)); // a whole window or more missing: the binner started over, so the window refills
   assert.equal(window.stats.binsZeroFilled, 2 + 94);
-  window.push(binI(100)); // repeated index: ignored, counted
+  assert.equal(window.filledBins, 1);
+  assert.equal(window.isFull, false);
+  for (const i of [101, 102, 103]) window.push(binI(i));
+  assert.deepEqual([...window.view()], [100, 200, 101, 201, 102, 202, 103, 203]);
+  window.push(binI(7)); // back in time (a publisher restart): counted, and the window refills from it
   assert.equal(window.stats.binsOutOfOrder, 1);
-  assert.deepEqual([...window.view()], [0, 0, 0, 0, 0, 0, 100, 200]);
+  assert.equal(window.filledBins, 1);
+  assert.deepEqual([...window.view()].slice(6), [7, 107]);
 });
 
 test('the window keeps its own copy of each bin (the binner reuses its rows)', () => {
