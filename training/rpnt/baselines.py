@@ -77,9 +77,13 @@ def _kalman_states(cfg: dict, data: Data) -> tuple[np.ndarray, list[str]]:
     parts, names = [y], list(data.ds.target_names)
     pos_cols = cfg["baselines"]["kalman"].get("position_columns") or []
     if pos_cols and os.path.isdir(data.ds.path):
-        from .data import load_dataset
-        parts.append(load_dataset(data.ds.path, targets=pos_cols, verify_sha256=False).targets.astype(np.float64))
-        names += pos_cols
+        from .data import DatasetError, load_dataset
+        try:
+            pos = load_dataset(data.ds.path, targets=pos_cols, verify_sha256=False).targets.astype(np.float64)
+            parts.append(pos)
+            names += pos_cols
+        except DatasetError as err:
+            log(f"kalman: no position in the state ({err}); set baselines.kalman.position_columns to [] to silence")
     if cfg["baselines"]["kalman"].get("acceleration", True):
         acc = np.zeros_like(y)
         acc[1:] = y[1:] - y[:-1]

@@ -43,6 +43,13 @@ def export_onnx(model: RPNT, path: str, *, window: int, context_dim: int = len(C
     onnx.checker.check_model(onnx.load(path))
 
 
+def _pretrain_seconds(init: str | None):
+    """Pretraining time of the checkpoint a fine-tuned model started from (None when unknown)."""
+    if not init or not os.path.isfile(init):
+        return None
+    return torch.load(init, map_location="cpu").get("metrics", {}).get("train_seconds")
+
+
 def _round(a: np.ndarray) -> list:
     return [float(v) for v in a.reshape(-1)]
 
@@ -110,6 +117,7 @@ def export_model(checkpoint: str, data: Data, *, out_dir: str, name: str | None 
             "seed": cfg["seed"],
             "command": command,
             "train_seconds": metrics.get("train_seconds"),
+            "pretrain_seconds": _pretrain_seconds(metrics.get("init")),
         },
         "test_r2": {"x": test["x"], "y": test["y"], "mean": test["mean"], "windows": test["windows"],
                     "evaluated_on": "last bin of each window"},
