@@ -1,0 +1,13 @@
+import type { ShippedModel } from '../lib/models';
+
+export interface SuiteContext {
+  quick: boolean;
+  outDir: string;
+  tmpDir: string;
+  model: ShippedModel;
+  say: (line: string) => void;
+  seed: number;
+}
+
+export const SAMPLE_RATE_HZ = 30_000;
+export const BLOCK_SAMPLES = 30; // 1 ms messages

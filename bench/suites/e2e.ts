@@ -1,0 +1,61 @@
+/**
+ * Suites 1–3 of issue 4: end-to-end latency of rpntd at 20 ms and 50 ms bins, the transport floor (bare ZeroMQ
+ * relay) and the Python peer, all fed the same seeded stream, one after the other (never concurrently: on a small
+ * host they would steal each other's cores).
+ */
+import { runStream, type StreamRunResult } from '../lib/experiment';
+import { shippedAtBinWidth } from '../lib/models';
+import type { StreamSpec } from '../lib/stream';
+import { BLOCK_SAMPLES, SAMPLE_RATE_HZ, type SuiteContext } from './common';
+
+export interface E2eSuiteResult {
+  stream: StreamSpec;
+  runs: StreamRunResult[];
+}
+
+export async function runE2eSuite(ctx: SuiteContext): Promise<E2eSuiteResult> {
+  const { model, quick } = ctx;
+  const stream: StreamSpec = {
+    channels: model.channels,
+    rateLowHz: 10,
+    rateHighHz: 50,
+    sampleRateHz: SAMPLE_RATE_HZ,
+    blockSamples: BLOCK_SAMPLES,
+    seed: ctx.seed,
+  };
+  const warmupBins = model.windowBins + 25;
+  const model20 = shippedAtBinWidth(model, 20);
+  const model50 = shippedAtBinWidth(model, 50);
+  const plan: Array<{ what: string; run: () => Promise<StreamRunResult> }> = [
+    {
+      what: `rpntd, 20 ms bins, ${quick ? 1000 : 10_000} bins`,
+      run: () => runStream({ system: 'rpntd', stream, binMs: 20, bins: quick ? 1000 : 10_000, warmupBins, model: model20, tmpDir: ctx.tmpDir }),
+    },
+    {
+      what: `transport floor (ZeroMQ relay), ${quick ? 5000 : 30_000} messages`,
+      // The relay's unit is the 1 ms message: "bins" of 1 ms.
+      run: () => runStream({ system: 'zmq-relay', stream, binMs: 1, bins: quick ? 5000 : 30_000, warmupBins: 500, model: model20, tmpDir: ctx.tmpDir }),
+    },
+    {
+      what: `python peer, 20 ms bins, ${quick ? 500 : 3000} bins`,
+      run: () => runStream({ system: 'python-peer', stream, binMs: 20, bins: quick ? 500 : 3000, warmupBins, model: model20, tmpDir: ctx.tmpDir }),
+    },
+    {
+      what: `rpntd, 50 ms bins, ${quick ? 200 : 2400} bins`,
+      run: () => runStream({ system: 'rpntd', stream, binMs: 50, bins: quick ? 200 : 2400, warmupBins, model: model50, tmpDir: ctx.tmpDir }),
+    },
+  ];
+  const runs: StreamRunResult[] = [];
+  for (const step of plan) {
+    ctx.say(`e2e: ${step.what} …`);
+    const result = await step.run();
+    result.label =
+      result.system === 'zmq-relay' ? 'transport floor (ZeroMQ relay)' : `${result.system} ${result.binMs} ms bins`;
+    ctx.say(
+      `e2e:   ${result.label}: n=${result.e2eUs.n}/${result.expected} p50 ${result.e2eUs.p50} µs p99 ${result.e2eUs.p99} µs ` +
+        `p99.9 ${result.e2eUs.p999} µs max ${result.e2eUs.max} µs; missing ${result.missing}, late ${result.lateBins}`,
+    );
+    runs.push(result);
+  }
+  return { stream, runs };
+}

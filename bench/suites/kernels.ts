@@ -1,0 +1,203 @@
+/**
+ * Suite 5: the binning kernels. Native (C++ addon) against the TypeScript twin, at batch sizes a 1 ms message
+ * really carries (channels × rate × 1 ms) and at large batches, against the memory-bandwidth bound of the same data
+ * (a plain copy of the offsets and channels arrays), in events (spikes) per second on one core. Also the whole bin
+ * stage (SpikeBinner.push, bookkeeping included) per 1 ms message with each kernel.
+ */
+import { SpikeBinner } from '../../src/bin';
+import type { SpikeBatch } from '../../src/ingest';
+import { countSpikesTs, loadNativeAddon, type CountSpikes, TALLY_LENGTH } from '../../native';
+import { createLogger } from '../../src/log';
+import { SpikeSource } from '../lib/stream';
+import type { SuiteContext } from './common';
+
+export interface KernelRow {
+  scenario: string;
+  channels: number;
+  batch: number;
+  nativeEventsPerS: number;
+  tsEventsPerS: number;
+  nativeNsPerCall: number;
+  tsNsPerCall: number;
+  /** native / ts */
+  speedup: number;
+}
+
+export interface BinnerRow {
+  scenario: string;
+  channels: number;
+  meanBatch: number;
+  nativeNsPerMessage: number;
+  tsNsPerMessage: number;
+}
+
+export interface KernelSuiteResult {
+  rows: KernelRow[];
+  binner: BinnerRow[];
+  copyBoundEventsPerS: number;
+  copyBytesPerEvent: number;
+  /** Kernel call with zero spikes: the fixed per-call cost. */
+  emptyCallNs: { native: number; ts: number };
+  peak: { nativeEventsPerS: number; tsEventsPerS: number; batch: number };
+  /** At the daemon's real cadence (shipped model's channel count, 10–50 Hz, 1 ms messages). */
+  realCadence: { batch: number; nativeEventsPerS: number; tsEventsPerS: number };
+  threshold: string;
+}
+
+const BIN_SAMPLES = 600; // 20 ms at 30 kHz
+const RING_BINS = 64;
+
+function now(): number {
+  return Number(process.hrtime.bigint());
+}
+
+/** Best of `repeats` timed loops of at least `minMs` each: events per second and ns per call. */
+function timeKernel(kernel: CountSpikes, offsets: Uint32Array, channels: Uint16Array, span: number, channelCount: number, minMs: number, repeats: number): { eventsPerS: number; nsPerCall: number } {
+  const ring = new Float32Array(RING_BINS * channelCount);
+  const tally = new Float64Array(TALLY_LENGTH);
+  const t0 = 10 * BIN_SAMPLES;
+  const lowest = 10;
+  let best = Infinity;
+  // Calibrate the loop count.
+  let calls = 1;
+  for (;;) {
+    const start = now();
+    for (let i = 0; i < calls; i++) kernel(offsets, channels, t0, t0 + span, ring, RING_BINS, channelCount, BIN_SAMPLES, lowest, tally);
+    const elapsed = (now() - start) / 1e6;
+    if (elapsed > minMs / 4 || calls > 1e8) break;
+    calls *= 4;
+  }
+  calls = Math.max(calls * 4, 1);
+  for (let r = 0; r < repeats; r++) {
+    const start = now();
+    for (let i = 0; i < calls; i++) kernel(offsets, channels, t0, t0 + span, ring, RING_BINS, channelCount, BIN_SAMPLES, lowest, tally);
+    best = Math.min(best, (now() - start) / calls);
+  }
+  return { eventsPerS: offsets.length > 0 ? (offsets.length / best) * 1e9 : 0, nsPerCall: best };
+}
+
+function batchOf(channels: number, batch: number, span: number, seed: number): { offsets: Uint32Array; channels: Uint16Array } {
+  const src = new SpikeSource({ channels, rateLowHz: 10, rateHighHz: 50, sampleRateHz: 30000, blockSamples: span, seed });
+  const offsets = new Uint32Array(batch);
+  const chans = new Uint16Array(batch);
+  let filled = 0;
+  while (filled < batch) {
+    const n = src.nextBlock();
+    for (let i = 0; i < n && filled < batch; i++, filled++) {
+      offsets[filled] = src.offsets[i];
+      chans[filled] = src.channels[i];
+    }
+  }
+  return { offsets, channels: chans };
+}
+
+function copyBound(events: number, repeats: number): number {
+  const offsets = new Uint32Array(events).map((_, i) => i % 30);
+  const channels = new Uint16Array(events).map((_, i) => i % 384);
+  const dstO = new Uint32Array(events);
+  const dstC = new Uint16Array(events);
+  let best = Infinity;
+  for (let r = 0; r < repeats; r++) {
+    const start = now();
+    dstO.set(offsets);
+    dstC.set(channels);
+    best = Math.min(best, now() - start);
+  }
+  return (events / best) * 1e9;
+}
+
+function binnerPerMessage(kernel: 'native' | 'ts', channels: number, low: number, high: number, messages: number, repeats: number): { ns: number; meanBatch: number } {
+  const src = new SpikeSource({ channels, rateLowHz: low, rateHighHz: high, sampleRateHz: 30000, blockSamples: 30, seed: 7 });
+  const batches: SpikeBatch[] = [];
+  let spikes = 0;
+  for (let k = 0; k < messages; k++) {
+    const n = src.nextBlock();
+    spikes += n;
+    batches.push({
+      source: 'bench', seq: k, rateHz: 30000, t0Samples: k * 30, t1Samples: (k + 1) * 30,
+      offsets: src.offsets.slice(0, n), channels: src.channels.slice(0, n), sentNs: NaN, receivedNs: NaN,
+    });
+  }
+  let best = Infinity;
+  const log = createLogger('bench', 'silent');
+  for (let r = 0; r < repeats; r++) {
+    const binner = new SpikeBinner({ channels, rateHz: 30000, binSamples: BIN_SAMPLES, kernel, log });
+    let closed = 0;
+    const onClosed = () => {
+      closed++;
+    };
+    const start = now();
+    for (const b of batches) binner.push(b, onClosed);
+    best = Math.min(best, (now() - start) / messages);
+    if (closed === 0) throw new Error('binner closed no bins');
+  }
+  return { ns: best, meanBatch: spikes / messages };
+}
+
+export async function runKernelSuite(ctx: SuiteContext): Promise<KernelSuiteResult> {
+  const native = loadNativeAddon().countSpikes;
+  const minMs = ctx.quick ? 60 : 250;
+  const repeats = ctx.quick ? 5 : 9;
+  const shippedN = ctx.model.channels;
+  const realBatch = Math.max(1, Math.round((shippedN * 30) / 1000));
+  const scenarios: Array<{ scenario: string; channels: number; batch: number; span: number }> = [
+    { scenario: 'N=96 @ 30 Hz, 1 ms', channels: 96, batch: 3, span: 30 },
+    { scenario: `N=${shippedN} (shipped) @ 30 Hz, 1 ms`, channels: shippedN, batch: realBatch, span: 30 },
+    { scenario: 'N=384 @ 30 Hz, 1 ms', channels: 384, batch: 12, span: 30 },
+    { scenario: 'N=1536 @ 30 Hz, 1 ms', channels: 1536, batch: 46, span: 30 },
+    { scenario: 'N=10000 @ 30 Hz, 1 ms', channels: 10000, batch: 300, span: 30 },
+    { scenario: 'N=10000 @ 300 Hz, 1 ms', channels: 10000, batch: 3000, span: 30 },
+    { scenario: 'N=10000, one 20 ms bin', channels: 10000, batch: 60000, span: 600 },
+    { scenario: 'N=384, 1 s (large batch)', channels: 384, batch: 262144, span: 600 },
+  ];
+  const rows: KernelRow[] = [];
+  for (const s of scenarios) {
+    const data = batchOf(s.channels, s.batch, s.span, ctx.seed + s.batch);
+    const n = timeKernel(native, data.offsets, data.channels, s.span, s.channels, minMs, repeats);
+    const t = timeKernel(countSpikesTs, data.offsets, data.channels, s.span, s.channels, minMs, repeats);
+    const row: KernelRow = {
+      scenario: s.scenario,
+      channels: s.channels,
+      batch: s.batch,
+      nativeEventsPerS: Math.round(n.eventsPerS),
+      tsEventsPerS: Math.round(t.eventsPerS),
+      nativeNsPerCall: Math.round(n.nsPerCall),
+      tsNsPerCall: Math.round(t.nsPerCall),
+      speedup: Math.round((n.eventsPerS / t.eventsPerS) * 100) / 100,
+    };
+    ctx.say(`kernels: ${s.scenario} (batch ${s.batch}): native ${(row.nativeEventsPerS / 1e6).toFixed(1)} M/s (${row.nativeNsPerCall} ns/call), ts ${(row.tsEventsPerS / 1e6).toFixed(1)} M/s (${row.tsNsPerCall} ns/call)`);
+    rows.push(row);
+  }
+  const empty = { offsets: new Uint32Array(0), channels: new Uint16Array(0) };
+  const emptyNative = timeKernel(native, empty.offsets, empty.channels, 30, 384, minMs, repeats).nsPerCall;
+  const emptyTs = timeKernel(countSpikesTs, empty.offsets, empty.channels, 30, 384, minMs, repeats).nsPerCall;
+  ctx.say(`kernels: empty call: native ${emptyNative.toFixed(0)} ns, ts ${emptyTs.toFixed(0)} ns`);
+  const copy = copyBound(ctx.quick ? 1 << 22 : 1 << 24, repeats);
+  ctx.say(`kernels: copy bound (TypedArray.set of offsets + channels, 6 B/event): ${(copy / 1e6).toFixed(0)} M events/s`);
+
+  const binner: BinnerRow[] = [];
+  const messages = ctx.quick ? 20_000 : 60_000;
+  for (const [channels, low, high, label] of [
+    [shippedN, 10, 50, `N=${shippedN} (shipped), 10–50 Hz`],
+    [384, 10, 50, 'N=384, 10–50 Hz'],
+    [10000, 10, 50, 'N=10000, 10–50 Hz'],
+    [10000, 100, 500, 'N=10000, 100–500 Hz'],
+  ] as Array<[number, number, number, string]>) {
+    const nat = binnerPerMessage('native', channels, low, high, messages, 3);
+    const ts = binnerPerMessage('ts', channels, low, high, messages, 3);
+    binner.push({ scenario: label, channels, meanBatch: Math.round(nat.meanBatch * 10) / 10, nativeNsPerMessage: Math.round(nat.ns), tsNsPerMessage: Math.round(ts.ns) });
+    ctx.say(`kernels: SpikeBinner.push ${label} (mean ${nat.meanBatch.toFixed(1)} spikes/msg): native ${nat.ns.toFixed(0)} ns/msg, ts ${ts.ns.toFixed(0)} ns/msg`);
+  }
+  const peakRow = rows.reduce((a, b) => (b.nativeEventsPerS > a.nativeEventsPerS ? b : a));
+  const real = rows[1];
+  return {
+    rows,
+    binner,
+    copyBoundEventsPerS: Math.round(copy),
+    copyBytesPerEvent: 6,
+    emptyCallNs: { native: Math.round(emptyNative), ts: Math.round(emptyTs) },
+    peak: { nativeEventsPerS: peakRow.nativeEventsPerS, tsEventsPerS: peakRow.tsEventsPerS, batch: peakRow.batch },
+    realCadence: { batch: real.batch, nativeEventsPerS: real.nativeEventsPerS, tsEventsPerS: real.tsEventsPerS },
+    threshold: 'not measured: no threshold-crossing kernel exists in native/ yet (only bin counting)',
+  };
+}
