@@ -34,12 +34,15 @@ export class Collector {
           const body = this.#decoder.decode(frames[1]) as Record<string, unknown>;
           if (topic === 'kinematics') {
             const sent = body.source_sent_ns;
+            const stages = { ...((body.latency_us ?? {}) as Record<string, number>) };
+            // Delivery: the system's publish stamp -> received here (the second ZeroMQ hop and this subscriber).
+            if (typeof body.published_ns === 'number') stages.deliver = (receivedNs - body.published_ns) / 1000;
             this.records.push({
               endSample: Number(body.bin_end),
               seq: Number(body.seq),
               stale: body.stale === true,
               e2eUs: typeof sent === 'number' ? (receivedNs - sent) / 1000 : Number.NaN,
-              stagesUs: (body.latency_us ?? {}) as Record<string, number>,
+              stagesUs: stages,
             });
           } else {
             const sent = body.sent_ns;

@@ -13,6 +13,11 @@ export const SCALE_RATES: Array<{ name: string; low: number; high: number }> = [
   { name: 'realistic 10–50 Hz', low: 10, high: 50 },
   { name: '10× (100–500 Hz)', low: 100, high: 500 },
 ];
+/** Beyond the grid, to find where it breaks: N = 10 000 at 30× and 100× realistic rates. */
+export const RAMP_RATES: Array<{ name: string; low: number; high: number }> = [
+  { name: '30× (300–1500 Hz)', low: 300, high: 1500 },
+  { name: '100× (1–5 kHz)', low: 1000, high: 5000 },
+];
 export const SCALE_BIN_MS = 20;
 export const SCALE_WINDOW = 20;
 
@@ -54,7 +59,8 @@ export async function runScaleSuite(ctx: SuiteContext): Promise<ScaleSuiteResult
   const rows: ScaleRow[] = [];
   const bins = ctx.quick ? 100 : 400;
   for (const spec of specs) {
-    for (const rate of SCALE_RATES) {
+    const rates = spec.channels === SCALE_CHANNELS[SCALE_CHANNELS.length - 1] ? [...SCALE_RATES, ...RAMP_RATES] : SCALE_RATES;
+    for (const rate of rates) {
       const stream = {
         channels: spec.channels,
         rateLowHz: rate.low,
@@ -74,7 +80,10 @@ export async function runScaleSuite(ctx: SuiteContext): Promise<ScaleSuiteResult
       });
       const totals = run.systemTotals as Record<string, number>;
       const reasons: string[] = [];
-      if (run.publisher.lateSends > 0) reasons.push(`publisher: ${run.publisher.lateSends} sends > 1 ms late`);
+      // The publisher paces on absolute deadlines, so a send delayed by preemption is followed by catch-up: the
+      // stream stays real-time on average. It is the limit only if it fell behind overall.
+      const nominalS = run.publisher.messages / 1000;
+      if (run.publisher.durationS > nominalS * 1.02 + 0.05) reasons.push(`generator fell behind (${run.publisher.durationS.toFixed(2)} s for ${nominalS.toFixed(2)} s of stream)`);
       if ((totals.spikesLate ?? 0) > 0) reasons.push(`${totals.spikesLate} late spikes`);
       if ((totals.windowsSkipped ?? 0) > 0) reasons.push(`${totals.windowsSkipped} windows skipped`);
       if (run.missing > 0) reasons.push(`${run.missing} bins missing`);
@@ -91,7 +100,7 @@ export async function runScaleSuite(ctx: SuiteContext): Promise<ScaleSuiteResult
       };
       ctx.say(
         `scale: N=${spec.channels} ${rate.name}: ${run.spikesPerSecond} spikes/s, e2e p50 ${run.e2eUs.p50} p99 ${run.e2eUs.p99} µs, ` +
-          `infer p99 ${run.stagesUs.infer?.p99} µs → ${row.sustained ? 'sustained' : `NOT sustained (${row.limitedBy})`}`,
+          `infer p99 ${run.stagesUs.infer?.p99} µs, publisher sends > 1 ms late: ${run.publisher.lateSends} → ${row.sustained ? 'sustained' : `NOT sustained (${row.limitedBy})`}`,
       );
       rows.push(row);
     }
