@@ -135,7 +135,7 @@ export function writeReport(results: SuiteResults, meta: RunMeta, summary: Recor
   if (scale) {
     say('## 4. Scale: channels × firing rate');
     say();
-    say(`rpntd with an untrained model of the shipped architecture per channel count (T = ${scale.windowBins}, ${scale.binMs} ms bins), ${scale.rows[0]?.run.e2eUs.n ?? 0}-ish bins each (${quick ? 'quick: 100' : '400'} measured bins per row). *Sustained* = no missing, stale or skipped bin, no late spike, no bin whose end-to-end latency exceeds the bin width, and the publisher kept real time overall (it paces on absolute deadlines, so a send delayed by preemption is followed by a catch-up burst, which is harder on rpntd, not easier; if the generator fell behind overall it is the limit and the row says so). Beyond the grid, N = 10 000 at 30× and 100× realistic rates looks for the breaking point.`);
+    say(`rpntd with an untrained model of the shipped architecture per channel count (T = ${scale.windowBins}, ${scale.binMs} ms bins) (${quick ? 'quick: 50' : '300'} measured bins per row after T + 15 warm-up bins). *Sustained* = no missing, stale or skipped bin, no late spike, no bin whose end-to-end latency exceeds the bin width, and the publisher kept real time overall (it paces on absolute deadlines, so a send delayed by preemption is followed by a catch-up burst, which is harder on rpntd, not easier; if the generator fell behind overall it is the limit and the row says so). Beyond the grid, N = 10 000 at 30× and 100× realistic rates looks for the breaking point.`);
     say();
     say('| N | rates | spikes/s | spikes per message | e2e p50 | e2e p99 | infer p99 | bin p99 | publisher sends > 1 ms late | sustained | limited by |');
     say('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
@@ -181,11 +181,11 @@ export function writeReport(results: SuiteResults, meta: RunMeta, summary: Recor
     say();
     say(`Fixed per-call cost (zero spikes): native ${k.emptyCallNs.native} ns, TypeScript ${k.emptyCallNs.ts} ns. Memory-bandwidth bound of the same data (copying ${k.copyBytesPerEvent} bytes per event with \`TypedArray.set\`): ${fmtRate(k.copyBoundEventsPerS)} events/s.`);
     say();
-    say('The whole bin stage (`SpikeBinner.push`: source bookkeeping, kernel, tally, bin closing) per 1 ms message:');
+    say('The whole bin stage (`SpikeBinner.push`: source bookkeeping, kernel, tally, bin closing) per 1 ms message, on batches produced by the real codec (`encodeSpikeMessage` → `decodeSpikeMessage`):');
     say();
-    say('| stream | mean spikes per message | native ns/message | TypeScript ns/message |');
-    say('| --- | --- | --- | --- |');
-    for (const b of k.binner) say(`| ${b.scenario} | ${b.meanBatch} | ${b.nativeNsPerMessage} | ${b.tsNsPerMessage} |`);
+    say('| stream | mean spikes per message | messages whose offsets the codec copied | native ns/message | TypeScript ns/message |');
+    say('| --- | --- | --- | --- | --- |');
+    for (const b of k.binner) say(`| ${b.scenario} | ${b.meanBatch} | ${b.codecCopiedOffsetsShare !== undefined ? `${Math.round(b.codecCopiedOffsetsShare * 100)} %` : '–'} | ${b.nativeNsPerMessage} | ${b.tsNsPerMessage} |`);
     say();
     writeFileSync(path.join(plotDir, 'kernels.svg'), barChart(
       k.rows.map((row) => ({ label: `${row.scenario} (${row.batch})`, values: [row.nativeEventsPerS, row.tsEventsPerS] })),

@@ -18,7 +18,8 @@ export interface Distribution {
 export function percentileOfSorted(sorted: ArrayLike<number>, p: number): number {
   const n = sorted.length;
   if (n === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * n);
+  // The epsilon keeps p·n that is whole in decimal (99.9 % of 1000) from rounding up through floating-point error.
+  const rank = Math.ceil((p / 100) * n - 1e-9);
   return sorted[Math.min(n - 1, Math.max(0, rank - 1))];
 }
 

@@ -28,21 +28,21 @@ export async function runE2eSuite(ctx: SuiteContext): Promise<E2eSuiteResult> {
   const model50 = shippedAtBinWidth(model, 50);
   const plan: Array<{ what: string; run: () => Promise<StreamRunResult> }> = [
     {
-      what: `rpntd, 20 ms bins, ${quick ? 1000 : 10_000} bins`,
-      run: () => runStream({ system: 'rpntd', stream, binMs: 20, bins: quick ? 1000 : 10_000, warmupBins, model: model20, tmpDir: ctx.tmpDir }),
+      what: `rpntd, 20 ms bins, ${quick ? 500 : 10_000} bins`,
+      run: () => runStream({ system: 'rpntd', stream, binMs: 20, bins: quick ? 500 : 10_000, warmupBins, model: model20, tmpDir: ctx.tmpDir }),
     },
     {
-      what: `transport floor (ZeroMQ relay), ${quick ? 5000 : 30_000} messages`,
+      what: `transport floor (ZeroMQ relay), ${quick ? 3000 : 30_000} messages`,
       // The relay's unit is the 1 ms message: "bins" of 1 ms.
-      run: () => runStream({ system: 'zmq-relay', stream, binMs: 1, bins: quick ? 5000 : 30_000, warmupBins: 500, model: model20, tmpDir: ctx.tmpDir }),
+      run: () => runStream({ system: 'zmq-relay', stream, binMs: 1, bins: quick ? 3000 : 30_000, warmupBins: 500, model: model20, tmpDir: ctx.tmpDir }),
     },
     {
-      what: `python peer, 20 ms bins, ${quick ? 500 : 3000} bins`,
-      run: () => runStream({ system: 'python-peer', stream, binMs: 20, bins: quick ? 500 : 3000, warmupBins, model: model20, tmpDir: ctx.tmpDir }),
+      what: `python peer, 20 ms bins, ${quick ? 300 : 2000} bins`,
+      run: () => runStream({ system: 'python-peer', stream, binMs: 20, bins: quick ? 300 : 2000, warmupBins, model: model20, tmpDir: ctx.tmpDir }),
     },
     {
-      what: `rpntd, 50 ms bins, ${quick ? 200 : 2400} bins`,
-      run: () => runStream({ system: 'rpntd', stream, binMs: 50, bins: quick ? 200 : 2400, warmupBins, model: model50, tmpDir: ctx.tmpDir }),
+      what: `rpntd, 50 ms bins, ${quick ? 150 : 2000} bins`,
+      run: () => runStream({ system: 'rpntd', stream, binMs: 50, bins: quick ? 150 : 2000, warmupBins, model: model50, tmpDir: ctx.tmpDir }),
     },
   ];
   const runs: StreamRunResult[] = [];

@@ -71,12 +71,13 @@ export async function runInferenceSuite(ctx: SuiteContext): Promise<InferenceSui
     }),
   ];
   const rows: InferenceRow[] = [];
-  const b2bCalls = ctx.quick ? 200 : 1000;
-  const cadenceCalls = ctx.quick ? 60 : 300;
+  const b2bCalls = ctx.quick ? 100 : 500;
+  const cadenceCalls = ctx.quick ? 40 : 300;
   for (const m of models) {
     const card = loadModelCard(m.card, m.onnx);
     const arch = card.architecture as { d_model?: number; layers?: number; parameters?: number };
-    for (const threads of [1, 2]) {
+    // Quick mode: 2 threads only for the shipped model.
+    for (const threads of ctx.quick && m !== models[0] ? [1] : [1, 2]) {
       const decoder = await Decoder.create({ modelPath: m.onnx, card, executionProvider: 'cpu', intraOpThreads: threads, interOpThreads: 1, warmupRuns: 20, log });
       for (const mode of ['back-to-back', 'cadence'] as const) {
         const cadenceMs = mode === 'cadence' ? card.bin_ms : undefined;
