@@ -9,6 +9,7 @@
  *   --suites LIST      comma-separated subset of kernels,inference,e2e,scale
  *   --report-only      rebuild the report from the JSON already in --out
  *   --seed N           stream seed (default 1)
+ *   --provider P       onnxruntime provider of the daemon under test: cpu (default), cuda, tensorrt
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -35,10 +36,11 @@ export interface BenchArgs {
   suites: SuiteName[];
   reportOnly: boolean;
   seed: number;
+  provider: 'cpu' | 'cuda' | 'tensorrt';
 }
 
 export function parseArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { quick: false, out: path.join(REPO_ROOT, 'bench', 'results'), suites: [...ALL_SUITES], reportOnly: false, seed: 1 };
+  const args: BenchArgs = { quick: false, out: path.join(REPO_ROOT, 'bench', 'results'), suites: [...ALL_SUITES], reportOnly: false, seed: 1, provider: 'cpu' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -51,6 +53,11 @@ export function parseArgs(argv: string[]): BenchArgs {
     else if (a === '--out') args.out = path.resolve(value());
     else if (a === '--report-only') args.reportOnly = true;
     else if (a === '--seed') args.seed = Number(value());
+    else if (a === '--provider') {
+      const p = value();
+      if (p !== 'cpu' && p !== 'cuda' && p !== 'tensorrt') throw new Error(`--provider must be cpu, cuda or tensorrt, got ${p}`);
+      args.provider = p;
+    }
     else if (a === '--suites') {
       const list = value().split(',').map((s) => s.trim()).filter(Boolean);
       for (const s of list) if (!(ALL_SUITES as readonly string[]).includes(s)) throw new Error(`unknown suite ${s}; choose from ${ALL_SUITES.join(', ')}`);
@@ -102,7 +109,7 @@ export async function main(argv: string[]): Promise<void> {
   const machine = machineInfo();
   const commit = commitInfo(REPO_ROOT);
   const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'rpntd-bench-'));
-  const ctx: SuiteContext = { quick: args.quick, outDir: args.out, tmpDir, model, say, seed: args.seed };
+  const ctx: SuiteContext = { quick: args.quick, outDir: args.out, tmpDir, model, say, seed: args.seed, provider: args.provider };
   say(`bench: ${args.quick ? 'quick' : 'full'} run, suites ${args.suites.join(', ')}; model ${model.name} (${model.origin}: ${model.onnx})`);
   say(`bench: ${machine.cpu}, ${machine.cores} cores, load ${machine.loadAverageStart.join('/')}; commit ${commit.short}${commit.dirty ? '+dirty' : ''}`);
   if (machine.loadAverageStart[0] > machine.cores * 0.5) say('bench: WARNING the host is busy (load average above half the cores): tails will be noisy');
@@ -147,7 +154,7 @@ export async function main(argv: string[]): Promise<void> {
       seed: args.seed,
       model: { name: model.name, path: path.relative(REPO_ROOT, model.onnx).startsWith('..') ? model.onnx : path.relative(REPO_ROOT, model.onnx), origin: model.origin, sha256: model.sha256, windowBins: model.windowBins, channels: model.channels, binMs: model.binMs, dModel: model.dModel, layers: model.layers, heads: model.heads },
       stream: { sampleRateHz: 30000, messageMs: 1, ratesHz: [10, 50], transport: 'tcp://127.0.0.1' },
-      daemon: { kernel: 'native', intraOpThreads: 1, metrics: false, provider: 'cpu' },
+      daemon: { kernel: 'native', intraOpThreads: 1, metrics: false, provider: args.provider },
       pythonPeer: { python: '/usr/bin/python3', torchThreads: 1, weights: 'untrained, shipped architecture' },
     },
     startedAt: new Date(started).toISOString(),

@@ -33,6 +33,9 @@ export interface StreamRunOptions {
   model: ModelRef;
   kernel?: 'native' | 'ts';
   threads?: number;
+  provider?: 'cpu' | 'cuda' | 'tensorrt';
+  /** Relay only: forward every k-th message (the output hop at bin cadence); `binMs` is then k ms. */
+  relayEvery?: number;
   tmpDir: string;
 }
 
@@ -58,6 +61,8 @@ export interface StreamRunResult {
   /** Bins with no kinematics message in the measured range (skipped windows or PUB drops). */
   missing: number;
   systemTotals: Record<string, unknown>;
+  /** The provider the daemon actually ran on (after any fallback). */
+  executionProvider?: string;
   publisher: PublisherResult;
   /** Raw e2e sample (µs), kept only in memory for the CDF plots. */
   e2eSample?: number[];
@@ -96,10 +101,11 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
       cardPath: o.model.card,
       kernel: o.kernel ?? 'native',
       intraOpThreads: threads,
+      executionProvider: o.provider,
       configFile: path.join(o.tmpDir, `rpntd-${process.pid}-${inPort}.yaml`),
     });
   } else if (o.system === 'zmq-relay') {
-    system = startRelayProcess(input, output);
+    system = startRelayProcess(input, output, o.relayEvery ?? 1);
   } else {
     system = startPythonPeer({
       input,
@@ -116,8 +122,9 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
   let collector: Collector | undefined;
   let publisherResult: PublisherResult;
   let totals: Record<string, unknown>;
+  let readyInfo: Record<string, unknown> = {};
   try {
-    await system.ready;
+    readyInfo = await system.ready;
     collector = new Collector(output, o.system === 'zmq-relay' ? 'spikes' : 'kinematics');
     publisherResult = await publisher.done;
     await sleep(Math.max(500, o.binMs * 3));
@@ -132,7 +139,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
   const lastMeasured = (o.warmupBins + o.bins) * binSamples;
   const inRange = (r: Received) => r.endSample > firstMeasured && r.endSample <= lastMeasured;
   const measured = records.filter(inRange);
-  const unit = o.system === 'zmq-relay' ? o.stream.blockSamples : binSamples;
+  const unit = o.system === 'zmq-relay' ? o.stream.blockSamples * (o.relayEvery ?? 1) : binSamples;
   const expected = Math.round((lastMeasured - firstMeasured) / unit);
   const e2e = measured.map((r) => r.e2eUs).filter(Number.isFinite);
   const stageNames = new Set(measured.flatMap((r) => Object.keys(r.stagesUs)));
@@ -164,6 +171,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamRunResult> {
     stale: measured.filter((r) => r.stale).length,
     missing: Math.max(0, expected - distinct.size),
     systemTotals: totals,
+    executionProvider: typeof readyInfo.executionProvider === 'string' ? readyInfo.executionProvider : undefined,
     publisher: publisherResult!,
     e2eSample: e2e,
     overheadSample: overhead.length > 0 ? overhead : undefined,

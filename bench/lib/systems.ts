@@ -74,6 +74,7 @@ export interface DaemonSpec {
   cardPath: string;
   kernel: 'native' | 'ts';
   intraOpThreads: number;
+  executionProvider?: 'cpu' | 'cuda' | 'tensorrt';
   configFile: string;
 }
 
@@ -91,6 +92,7 @@ export function startDaemonProcess(spec: DaemonSpec): SystemHandle {
     `  path: "${spec.modelPath}"`,
     `  card: "${spec.cardPath}"`,
     `  intraOpThreads: ${spec.intraOpThreads}`,
+    `  executionProvider: ${spec.executionProvider ?? 'cpu'}`,
     'publish:',
     `  endpoint: "${spec.output}"`,
     'metrics:',
@@ -101,8 +103,8 @@ export function startDaemonProcess(spec: DaemonSpec): SystemHandle {
   return forkChild('rpntd', 'daemon-child.js', [spec.configFile]);
 }
 
-export function startRelayProcess(input: string, output: string): SystemHandle {
-  return forkChild('zmq-relay', 'relay-child.js', [input, output]);
+export function startRelayProcess(input: string, output: string, every = 1): SystemHandle {
+  return forkChild('zmq-relay', 'relay-child.js', [input, output, String(every)]);
 }
 
 export interface PythonPeerSpec {

@@ -7,6 +7,8 @@ export interface SuiteContext {
   model: ShippedModel;
   say: (line: string) => void;
   seed: number;
+  /** onnxruntime provider requested for the daemon under test (it falls back to cpu, and says so, when absent). */
+  provider: 'cpu' | 'cuda' | 'tensorrt';
 }
 
 export const SAMPLE_RATE_HZ = 30_000;

@@ -29,20 +29,24 @@ export async function runE2eSuite(ctx: SuiteContext): Promise<E2eSuiteResult> {
   const plan: Array<{ what: string; run: () => Promise<StreamRunResult> }> = [
     {
       what: `rpntd, 20 ms bins, ${quick ? 500 : 10_000} bins`,
-      run: () => runStream({ system: 'rpntd', stream, binMs: 20, bins: quick ? 500 : 10_000, warmupBins, model: model20, tmpDir: ctx.tmpDir }),
+      run: () => runStream({ system: 'rpntd', stream, binMs: 20, bins: quick ? 500 : 10_000, warmupBins, model: model20, tmpDir: ctx.tmpDir, provider: ctx.provider }),
     },
     {
-      what: `transport floor (ZeroMQ relay), ${quick ? 3000 : 30_000} messages`,
-      // The relay's unit is the 1 ms message: "bins" of 1 ms.
-      run: () => runStream({ system: 'zmq-relay', stream, binMs: 1, bins: quick ? 3000 : 30_000, warmupBins: 500, model: model20, tmpDir: ctx.tmpDir }),
+      what: `transport floor at bin cadence (ZeroMQ relay forwarding every 20th message), ${quick ? 250 : 2000} messages out`,
+      // Input hop: every 1 ms message, as for the daemon; output hop: one message per 20 ms, as the daemon's kinematics.
+      run: () => runStream({ system: 'zmq-relay', stream, binMs: 20, relayEvery: 20, bins: quick ? 250 : 2000, warmupBins, model: model20, tmpDir: ctx.tmpDir }),
+    },
+    {
+      what: `transport floor, dense (ZeroMQ relay forwarding every message), ${quick ? 2000 : 20_000} messages`,
+      run: () => runStream({ system: 'zmq-relay', stream, binMs: 1, bins: quick ? 2000 : 20_000, warmupBins: 500, model: model20, tmpDir: ctx.tmpDir }),
     },
     {
       what: `python peer, 20 ms bins, ${quick ? 300 : 2000} bins`,
-      run: () => runStream({ system: 'python-peer', stream, binMs: 20, bins: quick ? 300 : 2000, warmupBins, model: model20, tmpDir: ctx.tmpDir }),
+      run: () => runStream({ system: 'python-peer', stream, binMs: 20, bins: quick ? 300 : 2000, warmupBins, model: model20, tmpDir: ctx.tmpDir, provider: ctx.provider }),
     },
     {
-      what: `rpntd, 50 ms bins, ${quick ? 150 : 2000} bins`,
-      run: () => runStream({ system: 'rpntd', stream, binMs: 50, bins: quick ? 150 : 2000, warmupBins, model: model50, tmpDir: ctx.tmpDir }),
+      what: `rpntd, 50 ms bins, ${quick ? 150 : 1200} bins`,
+      run: () => runStream({ system: 'rpntd', stream, binMs: 50, bins: quick ? 150 : 1200, warmupBins, model: model50, tmpDir: ctx.tmpDir, provider: ctx.provider }),
     },
   ];
   const runs: StreamRunResult[] = [];
@@ -50,7 +54,11 @@ export async function runE2eSuite(ctx: SuiteContext): Promise<E2eSuiteResult> {
     ctx.say(`e2e: ${step.what} …`);
     const result = await step.run();
     result.label =
-      result.system === 'zmq-relay' ? 'transport floor (ZeroMQ relay)' : `${result.system} ${result.binMs} ms bins`;
+      result.system === 'zmq-relay'
+        ? result.binMs === 1
+          ? 'transport floor, dense (relay, every 1 ms message)'
+          : `transport floor (relay, 1 msg per ${result.binMs} ms out)`
+        : `${result.system} ${result.binMs} ms bins`;
     ctx.say(
       `e2e:   ${result.label}: n=${result.e2eUs.n}/${result.expected} p50 ${result.e2eUs.p50} µs p99 ${result.e2eUs.p99} µs ` +
         `p99.9 ${result.e2eUs.p999} µs max ${result.e2eUs.max} µs; missing ${result.missing}, late ${result.lateBins}`,

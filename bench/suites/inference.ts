@@ -71,7 +71,7 @@ export async function runInferenceSuite(ctx: SuiteContext): Promise<InferenceSui
     }),
   ];
   const rows: InferenceRow[] = [];
-  const b2bCalls = ctx.quick ? 100 : 500;
+  const b2bCalls = ctx.quick ? 100 : 300;
   const cadenceCalls = ctx.quick ? 40 : 300;
   for (const m of models) {
     const card = loadModelCard(m.card, m.onnx);

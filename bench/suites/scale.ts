@@ -77,6 +77,7 @@ export async function runScaleSuite(ctx: SuiteContext): Promise<ScaleSuiteResult
         warmupBins: SCALE_WINDOW + 15,
         model: benchModelRef(spec),
         tmpDir: ctx.tmpDir,
+        provider: ctx.provider,
       });
       const totals = run.systemTotals as Record<string, number>;
       const reasons: string[] = [];
