@@ -28,8 +28,8 @@ export async function runE2eSuite(ctx: SuiteContext): Promise<E2eSuiteResult> {
   const model50 = shippedAtBinWidth(model, 50);
   const plan: Array<{ what: string; run: () => Promise<StreamRunResult> }> = [
     {
-      what: `rpntd, 20 ms bins, ${quick ? 500 : 10_000} bins`,
-      run: () => runStream({ system: 'rpntd', stream, binMs: 20, bins: quick ? 500 : 10_000, warmupBins, model: model20, tmpDir: ctx.tmpDir, provider: ctx.provider }),
+      what: `rpntd, 20 ms bins, ${quick ? 400 : 10_000} bins`,
+      run: () => runStream({ system: 'rpntd', stream, binMs: 20, bins: quick ? 400 : 10_000, warmupBins, model: model20, tmpDir: ctx.tmpDir, provider: ctx.provider }),
     },
     {
       what: `transport floor at bin cadence (ZeroMQ relay forwarding every 20th message), ${quick ? 250 : 2000} messages out`,

@@ -57,9 +57,9 @@ export async function runScaleSuite(ctx: SuiteContext): Promise<ScaleSuiteResult
   const specs = scaleModelSpecs(ctx);
   ensureBenchModels(specs, ctx.say);
   const rows: ScaleRow[] = [];
-  const bins = ctx.quick ? 50 : 300;
+  const bins = ctx.quick ? 30 : 300;
   for (const spec of specs) {
-    const rates = spec.channels === SCALE_CHANNELS[SCALE_CHANNELS.length - 1] ? [...SCALE_RATES, ...(ctx.quick ? RAMP_RATES.slice(0, 1) : RAMP_RATES)] : SCALE_RATES;
+    const rates = spec.channels === SCALE_CHANNELS[SCALE_CHANNELS.length - 1] ? (ctx.quick ? SCALE_RATES : [...SCALE_RATES, ...RAMP_RATES]) : SCALE_RATES;
     for (const rate of rates) {
       const stream = {
         channels: spec.channels,
