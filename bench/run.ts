@@ -97,8 +97,10 @@ export async function main(argv: string[]): Promise<void> {
       inference: readJson(path.join(args.out, 'inference.json')),
     };
     const meta = readJson<RunMeta>(path.join(args.out, 'run.json'));
-    const summary = readJson<Record<string, unknown>>(path.join(args.out, 'summary.json'));
-    if (!meta || !summary) throw new Error(`no run.json/summary.json in ${args.out}: run the bench first`);
+    if (!meta) throw new Error(`no run.json in ${args.out}: run the bench first`);
+    // The summary is a pure function of the suite JSON and run.json, so it is rebuilt too.
+    const summary = buildSummary(results, meta);
+    writeJson(path.join(args.out, 'summary.json'), summary);
     writeReport(results, meta, summary, report, plots, readJson(path.join(args.out, 'e2e-cdf.json')) ?? {});
     say(`bench: report rebuilt: ${path.relative(process.cwd(), report)}`);
     return;

@@ -60,7 +60,8 @@ export function cdfPoints(values: ArrayLike<number>, maxPoints = 200): Array<[nu
     const index = Math.min(n - 1, Math.max(0, Math.ceil((1 - tail) * n)));
     if (seen.has(index)) continue;
     seen.add(index);
-    points.push([sorted[index], (index + 1) / n]);
+    // Midpoint plotting position: the max sits at 1 − 0.5/n, not at 1 (which a tail axis cannot show).
+    points.push([sorted[index], (index + 0.5) / n]);
   }
   return points.sort((a, b) => a[1] - b[1]);
 }
