@@ -106,14 +106,34 @@ function makeAxis(lo: number, hi: number, pxLo: number, pxHi: number, log: boole
   return { toPx: (v) => pxLo + ((v - lo) / (hi - lo || 1)) * (pxHi - pxLo), ticks: linearTicks(lo, hi), label: fmtTick };
 }
 
-function header(width: number, height: number, title: string, subtitle?: string): string[] {
+/** Splits a long subtitle at " · " so each line stays under `maxChars`. */
+export function wrapSubtitle(text: string, maxChars = 120): string[] {
+  const parts = text.split(' · ');
+  const lines: string[] = [];
+  let line = '';
+  for (const part of parts) {
+    const next = line === '' ? part : `${line} · ${part}`;
+    if (next.length > maxChars && line !== '') {
+      lines.push(line);
+      line = part;
+    } else line = next;
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
+/** The title block; returns the SVG lines and how many pixels the subtitle adds below the default top margin. */
+function header(width: number, height: number, title: string, subtitle?: string): { out: string[]; extraTop: number } {
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
     `<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="${width / 2}" y="20" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
   ];
-  if (subtitle) out.push(`<text x="${width / 2}" y="37" text-anchor="middle" font-size="10" fill="#555">${escapeXml(subtitle)}</text>`);
-  return out;
+  const lines = subtitle ? wrapSubtitle(subtitle, Math.floor(width / 6)) : [];
+  lines.forEach((line, i) => {
+    out.push(`<text x="${width / 2}" y="${36 + i * 12}" text-anchor="middle" font-size="10" fill="#555">${escapeXml(line)}</text>`);
+  });
+  return { out, extraTop: Math.max(0, lines.length - 1) * 12 };
 }
 
 function finite(v: number): boolean {
@@ -123,7 +143,8 @@ function finite(v: number): boolean {
 export function lineChart(series: Series[], o: LineChartOptions): string {
   const width = o.width ?? 760;
   const height = o.height ?? 440;
-  const m = { left: 70, right: 170, top: 50, bottom: 55 };
+  const head = header(width, height, o.title, o.subtitle);
+  const m = { left: 70, right: 170, top: 50 + head.extraTop, bottom: 55 };
   const tf = (y: number) => (o.cdfTailY ? -Math.log10(Math.max(1e-6, 1 - Math.min(y, 1 - 1e-6))) : y);
   const xs = series.flatMap((s) => s.points.map((p) => p[0])).filter((x) => finite(x) && (!o.logX || x > 0));
   const ys = series.flatMap((s) => s.points.map((p) => tf(p[1]))).filter((y) => finite(y) && (!o.logY || y > 0));
@@ -152,7 +173,7 @@ export function lineChart(series: Series[], o: LineChartOptions): string {
   }
   const X = makeAxis(xLo, xHi, m.left, width - m.right, !!o.logX);
   const Y = makeAxis(yLo, yHi, height - m.bottom, m.top, !!o.logY && !o.cdfTailY);
-  const out = header(width, height, o.title, o.subtitle);
+  const out = head.out;
   // grid and ticks
   for (const t of X.ticks) {
     const x = X.toPx(t).toFixed(1);
@@ -200,7 +221,8 @@ export function lineChart(series: Series[], o: LineChartOptions): string {
 export function barChart(groups: BarGroup[], o: BarChartOptions): string {
   const width = o.width ?? 760;
   const height = o.height ?? 420;
-  const m = { left: 75, right: 170, top: 50, bottom: 70 };
+  const head = header(width, height, o.title, o.subtitle);
+  const m = { left: 75, right: 170, top: 50 + head.extraTop, bottom: 70 };
   const totals = groups.map((g) => (o.stacked ? g.values.filter(finite).reduce((a, b) => a + b, 0) : Math.max(...g.values.filter(finite), 0)));
   const positives = groups.flatMap((g) => g.values).filter((v) => finite(v) && v > 0);
   let yLo = 0;
@@ -210,7 +232,7 @@ export function barChart(groups: BarGroup[], o: BarChartOptions): string {
     yHi = 10 ** Math.ceil(Math.log10(yHi / 1.1));
   }
   const Y = makeAxis(yLo || (o.logY ? 1 : 0), yHi, height - m.bottom, m.top, !!o.logY);
-  const out = header(width, height, o.title, o.subtitle);
+  const out = head.out;
   for (const t of Y.ticks) {
     const y = Y.toPx(t).toFixed(1);
     out.push(`<line x1="${m.left}" y1="${y}" x2="${width - m.right}" y2="${y}" stroke="#e5e5e5"/>`);
