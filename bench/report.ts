@@ -77,7 +77,7 @@ export function writeReport(results: SuiteResults, meta: RunMeta, summary: Recor
   if (e2e) {
     say('## 1–3. End-to-end latency, transport floor and Python peer');
     say();
-    say(`Stream: one stand-in acquisition system on its own worker thread sending a spikes message every 1 ms of a 30 kHz clock (paced on absolute deadlines, \`sent_ns\` stamped just before send), N = ${e2e.stream.channels} channels of Poisson spikes at 10–50 Hz each (seed ${e2e.stream.seed}, identical for every system). Each system runs in its own process and is measured alone (never two at once, so they do not steal each other's cores). The subscriber that stamps receipt runs in the bench process. End-to-end = publisher send → kinematics received (CLOCK_MONOTONIC on both sides). The first T + 25 bins are warm-up and not counted.`);
+    say(`Stream: one stand-in acquisition system on its own worker thread sending a spikes message every 1 ms of a 30 kHz clock (paced on absolute deadlines, \`sent_ns\` stamped just before send), N = ${e2e.stream.channels} channels of Poisson spikes at 10–50 Hz each (seed ${e2e.stream.seed}, identical for every system). Each system runs in its own process and is measured alone (never two at once, so they do not steal each other's cores). The subscriber that stamps receipt runs in the bench process. End-to-end = publisher send → kinematics received (CLOCK_MONOTONIC on both sides). The first T + ${quick ? 10 : 25} bins are window fill and warm-up, not counted.`);
     say();
     say('| system | bins / messages | p50 | p90 | p99 | p99.9 | max | missing | stale | e2e > 1 bin | publisher send lag p99 |');
     say('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
@@ -141,7 +141,7 @@ export function writeReport(results: SuiteResults, meta: RunMeta, summary: Recor
   if (scale) {
     say('## 4. Scale: channels × firing rate');
     say();
-    say(`rpntd with an untrained model of the shipped architecture per channel count (T = ${scale.windowBins}, ${scale.binMs} ms bins) (${quick ? 'quick: 30' : '300'} measured bins per row after T + 15 warm-up bins). *Sustained* = no missing, stale or skipped bin, no late spike, no bin whose end-to-end latency exceeds the bin width, and the publisher kept real time overall (it paces on absolute deadlines, so a send delayed by preemption is followed by a catch-up burst, which is harder on rpntd, not easier; if the generator fell behind overall it is the limit and the row says so). Beyond the grid (full runs only), N = 10 000 at 30× and 100× realistic rates looks for the breaking point.`);
+    say(`rpntd with an untrained model of the shipped architecture per channel count (T = ${scale.windowBins}, ${scale.binMs} ms bins) (${quick ? 'quick: 30' : '300'} measured bins per row after T + ${quick ? 5 : 15} warm-up bins). *Sustained* = no missing, stale or skipped bin, no late spike, no bin whose end-to-end latency exceeds the bin width, and the publisher kept real time overall (it paces on absolute deadlines, so a send delayed by preemption is followed by a catch-up burst, which is harder on rpntd, not easier; if the generator fell behind overall it is the limit and the row says so). Beyond the grid (full runs only), N = 10 000 at 30× and 100× realistic rates looks for the breaking point.`);
     say();
     say('| N | rates | spikes/s | spikes per message | e2e p50 | e2e p99 | infer p99 | bin p99 | publisher sends > 1 ms late | sustained | limited by |');
     say('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');

@@ -23,7 +23,8 @@ export async function runE2eSuite(ctx: SuiteContext): Promise<E2eSuiteResult> {
     blockSamples: BLOCK_SAMPLES,
     seed: ctx.seed,
   };
-  const warmupBins = model.windowBins + 25;
+  // Window fill plus warm-up bins that are not measured (fewer in quick mode).
+  const warmupBins = model.windowBins + (quick ? 10 : 25);
   const model20 = shippedAtBinWidth(model, 20);
   const model50 = shippedAtBinWidth(model, 50);
   const plan: Array<{ what: string; run: () => Promise<StreamRunResult> }> = [

@@ -209,11 +209,11 @@ export async function runKernelSuite(ctx: SuiteContext): Promise<KernelSuiteResu
   const emptyNative = timeKernel(native, empty.offsets, empty.channels, 30, 384, minMs, repeats).nsPerCall;
   const emptyTs = timeKernel(countSpikesTs, empty.offsets, empty.channels, 30, 384, minMs, repeats).nsPerCall;
   ctx.say(`kernels: empty call: native ${emptyNative.toFixed(0)} ns, ts ${emptyTs.toFixed(0)} ns`);
-  const dram = copyBound(ctx.quick ? 1 << 22 : 1 << 24, minMs, repeats);
-  ctx.say(`kernels: DRAM copy bound (TypedArray.set of ${ctx.quick ? 4 : 16} Mi events, 6 B/event): ${(dram / 1e6).toFixed(0)} M events/s`);
+  const dram = copyBound(ctx.quick ? 1 << 21 : 1 << 24, minMs, repeats);
+  ctx.say(`kernels: DRAM copy bound (TypedArray.set of ${ctx.quick ? 2 : 16} Mi events, 6 B/event): ${(dram / 1e6).toFixed(0)} M events/s`);
 
   const binner: BinnerRow[] = [];
-  const messages = ctx.quick ? 10_000 : 40_000;
+  const messages = ctx.quick ? 3000 : 40_000;
   for (const [channels, low, high, label] of [
     [shippedN, 10, 50, `N=${shippedN} (shipped), 10–50 Hz`],
     [384, 10, 50, 'N=384, 10–50 Hz'],

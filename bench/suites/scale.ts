@@ -74,7 +74,7 @@ export async function runScaleSuite(ctx: SuiteContext): Promise<ScaleSuiteResult
         stream,
         binMs: SCALE_BIN_MS,
         bins,
-        warmupBins: SCALE_WINDOW + 15,
+        warmupBins: SCALE_WINDOW + (ctx.quick ? 5 : 15),
         model: benchModelRef(spec),
         tmpDir: ctx.tmpDir,
         provider: ctx.provider,
