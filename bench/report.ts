@@ -86,6 +86,8 @@ export function writeReport(results: SuiteResults, meta: RunMeta, summary: Recor
       say(`| ${run.label} | ${d.n} of ${run.expected} | ${fmtUs(d.p50)} | ${fmtUs(d.p90)} | ${fmtUs(d.p99)} | ${fmtUs(d.p999)} | ${fmtUs(d.max)} | ${run.missing} | ${run.stale} | ${run.lateBins} | ${fmtUs(run.publisher.lagUs.p99)} |`);
     }
     say();
+    say(`<sub>${stamp} · stream seed ${e2e.stream.seed}, N = ${e2e.stream.channels}, 10–50 Hz</sub>`);
+    say();
     const cdfSeries: Series[] = Object.values(cdfs).filter((c) => c.cdf && c.cdf.length > 0).map((c) => ({ name: c.label, points: c.cdf!, dashed: c.system === 'zmq-relay' }));
     const d20 = Object.values(cdfs).find((c) => c.system === 'rpntd' && c.binMs === 20);
     if (d20?.overheadCdf) cdfSeries.push({ name: 'rpntd 20 ms: e2e − infer', points: d20.overheadCdf, dashed: true });
@@ -113,6 +115,8 @@ export function writeReport(results: SuiteResults, meta: RunMeta, summary: Recor
       say(`| ${run.label} | ${stageNames.map((k) => (s[k] ? `${fmtUs(s[k].p50)} / ${fmtUs(s[k].p99)}` : '–')).join(' | ')} | ${s.total ? `${fmtUs(s.total.p50)} / ${fmtUs(s.total.p99)}` : '–'} | ${run.overheadUs ? `${fmtUs(run.overheadUs.p50)} / ${fmtUs(run.overheadUs.p99)}` : '–'} |`);
     }
     say();
+    say(`<sub>${stamp}</sub>`);
+    say();
     writeFileSync(path.join(plotDir, 'stages-p50.svg'), barChart(
       staged.map((run) => ({ label: run.label, values: stageNames.map((k) => run.stagesUs[k]?.p50 ?? NaN) })),
       { title: 'Where the time goes: median per stage', subtitle: stamp, yLabel: 'µs (stacked medians)', seriesNames: stageNames, stacked: true, width: 900 },
@@ -131,7 +135,7 @@ export function writeReport(results: SuiteResults, meta: RunMeta, summary: Recor
       const rr = d20r.overheadUs.p99 / fl.e2eUs.p99;
       const st = d20r.stagesUs;
       const own = ['bin', 'window', 'publish'].map((k2) => st[k2]?.p99 ?? 0);
-      say(`**Overhead against the floor.** rpntd's end-to-end minus its own inference time (per bin) has p50 ${fmtUs(d20r.overheadUs.p50)} and p99 ${fmtUs(d20r.overheadUs.p99)}; the bare relay (same input stream, output hop at the same 20 ms cadence) has p50 ${fmtUs(fl.e2eUs.p50)} and p99 ${fmtUs(fl.e2eUs.p99)}: p99 ratio **${rr.toFixed(2)}×** (target ≤ 2×, ${rr <= 2 ? 'met in this run' : '**not met**'}), p50 ratio ${(d20r.overheadUs.p50 / fl.e2eUs.p50).toFixed(2)}×. The relay forwards frames untouched (two ZeroMQ hops, no msgpack), so it is what any process between acquisition and controller costs here. rpntd's own work outside inference is small even at p99 (bin ${fmtUs(own[0])}, window ${fmtUs(own[1])}, publish ${fmtUs(own[2])}); its tail sits in the two hops (ingest p99 ${fmtUs(st.ingest?.p99)}, deliver p99 ${fmtUs(st.deliver?.p99)}), i.e. in waiting to be scheduled: a process that also runs a ${fmtUs(st.infer?.p50)} inference every bin asks more of a contended CPU than a relay and is preempted more often.${rr <= 2 ? '' : ' On this host the target is missed for that reason; whether rpntd meets it on a quiet host is what a quiet rerun will show (the dense relay row shows how much the floor itself moves with cadence).'}${fl.e2eUs.p99 > 10 * fl.e2eUs.p50 ? ` Caution: in this run the floor's own p99 (${fmtUs(fl.e2eUs.p99)}) is more than 10× its median (${fmtUs(fl.e2eUs.p50)}): the relay was hit by host stalls as hard as rpntd, so the p99 ratio says more about when the stalls fell than about rpntd. The median ratio (${(d20r.overheadUs.p50 / fl.e2eUs.p50).toFixed(2)}×) is the steadier figure here; on this shared host the p99 ratio ranged from 0.4× to 2.1× across the day's runs.` : ''}`);
+      say(`**Overhead against the floor.** rpntd's end-to-end minus its own inference time (per bin) has p50 ${fmtUs(d20r.overheadUs.p50)} and p99 ${fmtUs(d20r.overheadUs.p99)}; the bare relay (same input stream, output hop at the same 20 ms cadence) has p50 ${fmtUs(fl.e2eUs.p50)} and p99 ${fmtUs(fl.e2eUs.p99)}: p99 ratio **${rr.toFixed(2)}×** (target ≤ 2×, ${rr <= 2 ? 'met in this run' : '**not met**'}), p50 ratio ${(d20r.overheadUs.p50 / fl.e2eUs.p50).toFixed(2)}×. The relay forwards frames untouched (two ZeroMQ hops, no msgpack), so it is what any process between acquisition and controller costs here. rpntd's own work outside inference is small even at p99 (bin ${fmtUs(own[0])}, window ${fmtUs(own[1])}, publish ${fmtUs(own[2])}); its tail sits in the two hops (ingest p99 ${fmtUs(st.ingest?.p99)}, deliver p99 ${fmtUs(st.deliver?.p99)}), i.e. in waiting to be scheduled: a process that also runs a ${fmtUs(st.infer?.p50)} inference every bin asks more of a contended CPU than a relay and is preempted more often.${rr <= 2 ? '' : ' On this host the target is missed for that reason; whether rpntd meets it on a quiet host is what a quiet rerun will show (the dense relay row shows how much the floor itself moves with cadence).'}${fl.e2eUs.p99 > 10 * fl.e2eUs.p50 ? ` Caution: in this run the floor's own p99 (${fmtUs(fl.e2eUs.p99)}) is more than 10× its median (${fmtUs(fl.e2eUs.p50)}): the relay was hit by host stalls as hard as rpntd, so the p99 ratio says more about when the stalls fell than about rpntd. The median ratio (${(d20r.overheadUs.p50 / fl.e2eUs.p50).toFixed(2)}×) is the steadier figure here; repeated runs on a shared host move the p99 ratio a lot.` : ''}`);
       say();
     }
   }
@@ -149,6 +153,8 @@ export function writeReport(results: SuiteResults, meta: RunMeta, summary: Recor
       const s = row.run.stagesUs;
       say(`| ${row.channels} | ${row.rate} | ${fmtRate(row.spikesPerSecond)} | ${row.spikesPerMessage} | ${fmtUs(row.run.e2eUs.p50)} | ${fmtUs(row.run.e2eUs.p99)} | ${fmtUs(s.infer?.p99)} | ${fmtUs(s.bin?.p99)} | ${row.run.publisher.lateSends} | ${row.sustained ? 'yes' : '**no**'} | ${row.limitedBy || '–'} |`);
     }
+    say();
+    say(`<sub>${stamp} · scale models: untrained, d_model/layers of the shipped model, T = ${scale.windowBins}, ${scale.binMs} ms bins</sub>`);
     say();
     say(`Highest sustained total spike rate in this grid: **${fmtRate(scale.highestSustainedSpikesPerSecond)}** (${scale.highestSustainedConfig}).${scale.rows.every((r) => r.sustained) ? ' Every configuration was sustained, so this is a lower bound: the grid ends there.' : ''}`);
     const nonMonotone = scale.rows.some((bad) => !bad.sustained && scale.rows.some((good) => good.sustained && good.spikesPerSecond > bad.spikesPerSecond));
@@ -190,6 +196,8 @@ export function writeReport(results: SuiteResults, meta: RunMeta, summary: Recor
     say('| --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const row of k.rows) say(`| ${row.scenario} | ${row.batch} | ${fmtRate(row.nativeEventsPerS)} | ${fmtRate(row.tsEventsPerS)} | ${fmtRate(row.copyEventsPerS)} | ${row.nativeNsPerCall} | ${row.tsNsPerCall} | ${row.speedup}× |`);
     say();
+    say(`<sub>${stamp} · kernels: native/src/kernels/bin_counts.cc (-O3) vs native/bin-counts-ts.ts</sub>`);
+    say();
     say(`Fixed per-call cost (zero spikes): native ${k.emptyCallNs.native} ns, TypeScript ${k.emptyCallNs.ts} ns. Memory-bandwidth bound: a plain copy of the same ${k.copyBytesPerEvent} bytes per event (\`TypedArray.set\` of offsets and channels into preallocated arrays) runs at ${fmtRate(k.copyBoundEventsPerS)} events for the peak row's arrays (cache-resident) and ${fmtRate(k.dramCopyEventsPerS)} events on arrays far larger than the caches (DRAM). Binning reads the same bytes and scatters one float increment per event, so it cannot beat the copy; the gap to it is the scatter and the checks.`);
     say();
     say('The whole bin stage (`SpikeBinner.push`: source bookkeeping, kernel, tally, bin closing) per 1 ms message, on batches produced by the real codec (`encodeSpikeMessage` → `decodeSpikeMessage`):');
@@ -219,6 +227,8 @@ export function writeReport(results: SuiteResults, meta: RunMeta, summary: Recor
     say('| model | T × N | params | provider | threads | mode | p50 | p90 | p99 | max |');
     say('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const row of inf.rows) say(`| ${row.model} | ${row.windowBins} × ${row.channels} | ${row.parameters ?? '–'} | ${row.provider} | ${row.threads} | ${row.mode}${row.cadenceMs ? ` (${row.cadenceMs} ms)` : ''} | ${fmtUs(row.us.p50)} | ${fmtUs(row.us.p90)} | ${fmtUs(row.us.p99)} | ${fmtUs(row.us.max)} |`);
+    say();
+    say(`<sub>${stamp}</sub>`);
     say();
     say(`CUDA: ${inf.cuda}. On a GPU host, install the provider (docs/GPU.md, \`scripts/gpu-install.sh\`) and rerun \`npm run bench\`: the suite then adds CUDA rows for the shipped model automatically; nothing here is a CPU number labelled as GPU.`);
     say();
