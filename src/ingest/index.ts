@@ -5,6 +5,7 @@ export {
   SPIKES_PROTOCOL_VERSION,
   SPIKES_TOPIC,
   decodeSpikeMessage,
+  CodecScratch,
   encodeSpikeMessage,
   type CodecErrorReason,
   type EncodeSpikeOptions,

@@ -3,7 +3,7 @@ import { Subscriber } from 'zeromq';
 
 import { CodecError, ZmqError } from '../errors';
 import { createLogger, RateLimitedWarn, type Logger } from '../log';
-import { CODEC_ERROR_REASONS, SPIKES_TOPIC, decodeSpikeMessage, type CodecErrorReason } from './codec';
+import { CODEC_ERROR_REASONS, CodecScratch, SPIKES_TOPIC, decodeSpikeMessage, type CodecErrorReason } from './codec';
 import type { SpikeBatch } from './spike-batch';
 
 /** Counters read by the metrics module at scrape time; plain numbers so the receive loop never calls prom-client. */
@@ -54,6 +54,8 @@ export class SpikeSubscriber {
   readonly endpoints: readonly string[];
   readonly #socket: Subscriber;
   readonly #malformedWarn: RateLimitedWarn;
+  /** Each batch is consumed before the next message is read, so one scratch serves the whole receive loop. */
+  readonly #scratch = new CodecScratch();
   readonly #batches: Observable<SpikeBatch>;
   #closing = false;
   #loopDone: Promise<void> = Promise.resolve();
@@ -128,7 +130,7 @@ export class SpikeSubscriber {
           `spikes message must have 2 frames (topic, msgpack body), got ${frames.length}; see docs/PROTOCOL.md`,
         );
       }
-      const batch = decodeSpikeMessage(frames[0], frames[1], Number.NaN);
+      const batch = decodeSpikeMessage(frames[0], frames[1], Number.NaN, this.#scratch);
       // Stamped after the msgpack decode, so the `ingest` stage (sent → decoded) includes it, as documented.
       batch.receivedNs = monotonicNs();
       this.stats.spikesReceived += batch.offsets.length;

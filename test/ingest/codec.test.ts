@@ -4,7 +4,7 @@ import test from 'node:test';
 import { encode } from '@msgpack/msgpack';
 
 import { CodecError } from '../../src/errors';
-import { CODEC_ERROR_REASONS, decodeSpikeMessage, encodeSpikeMessage, type SpikeMessageFields } from '../../src/ingest';
+import { CODEC_ERROR_REASONS, decodeSpikeMessage, CodecScratch, encodeSpikeMessage, type SpikeMessageFields } from '../../src/ingest';
 
 const fields: SpikeMessageFields = {
   source: 'utah-a',
@@ -141,4 +141,30 @@ test('unknown extra fields are ignored, so v1 can grow optional fields', () => {
   const batch = decodeSpikeMessage(topic, body({ probe: 'imec0', future: [1, 2, 3] }), 0);
   assert.deepEqual([...batch.offsets], [1, 2]);
   assert.deepEqual([...batch.channels], [5, 6]);
+});
+
+test('with a scratch, unaligned payloads are copied into the same reused memory, never a new allocation', () => {
+  const scratch = new CodecScratch();
+  const [, bodyFrame] = encodeSpikeMessage(fields);
+  const buffersSeen = new Set<ArrayBufferLike>();
+  for (let shift = 0; shift < 4; shift++) {
+    const backing = new ArrayBuffer(bodyFrame.length + 8);
+    const shifted = Buffer.from(backing, shift, bodyFrame.length);
+    bodyFrame.copy(shifted);
+    const batch = decodeSpikeMessage(topic, shifted, 0, scratch);
+    assert.deepEqual([...batch.offsets], [...fields.offsets], `shift ${shift}`);
+    assert.deepEqual([...batch.channels], [...fields.channels], `shift ${shift}`);
+    if (batch.offsets.buffer !== backing) buffersSeen.add(batch.offsets.buffer);
+  }
+  assert.equal(buffersSeen.size, 1, 'the three unaligned placements share one scratch buffer');
+  // A payload larger than the scratch grows it once and still decodes exactly.
+  const many = 5000;
+  const big = { ...fields, offsets: Uint32Array.from({ length: many }, (_, i) => i), channels: Uint16Array.from({ length: many }, (_, i) => i % 7) };
+  const [, bigFrame] = encodeSpikeMessage(big);
+  const backing = new ArrayBuffer(bigFrame.length + 8);
+  const shifted = Buffer.from(backing, 1, bigFrame.length);
+  bigFrame.copy(shifted);
+  const batch = decodeSpikeMessage(topic, shifted, 0, scratch);
+  assert.deepEqual([...batch.offsets], [...big.offsets]);
+  assert.deepEqual([...batch.channels], [...big.channels]);
 });
