@@ -47,6 +47,7 @@ export interface DaemonTotals {
   seqGaps: number;
   binsClosed: number;
   inferences: number;
+  inferenceFailures: number;
   windowsSkipped: number;
   published: number;
 }
@@ -225,6 +226,7 @@ export async function startDaemon(config: RpntdConfig, log: Logger): Promise<Dae
       seqGaps: binner.stats.seqGaps,
       binsClosed: binner.stats.binsClosed,
       inferences: decoder.stats.inferences,
+      inferenceFailures,
       windowsSkipped,
       published: publisher.stats.published,
     }),

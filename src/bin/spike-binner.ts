@@ -253,7 +253,11 @@ export class SpikeBinner {
   #isClockJump(batch: SpikeBatch): boolean {
     const spanSamples = this.ringBins * this.binSamples;
     const state = this.#sources.get(batch.source);
-    if (state !== undefined) return Math.abs(batch.t0Samples - state.lastT1Samples) > spanSamples;
+    if (state !== undefined) {
+      // seq 0 going back in time is a publisher that restarted, however short the step back.
+      if (batch.seq === 0 && state.lastSeq !== 0 && batch.t0Samples < state.lastT1Samples) return true;
+      return Math.abs(batch.t0Samples - state.lastT1Samples) > spanSamples;
+    }
     if (Number.isNaN(this.#lowestOpenBin)) return false;
     return Math.abs(batch.t0Samples - this.#lowestOpenBin * this.binSamples) > spanSamples;
   }
@@ -314,6 +318,19 @@ export class SpikeBinner {
   }
 
   #accepts(batch: SpikeBatch): boolean {
+    const spanSamples = this.ringBins * this.binSamples;
+    if (batch.t1Samples - batch.t0Samples > spanSamples) {
+      // A real message covers a millisecond or so; one covering more than the ring would force-close and skip every
+      // bin it spans (a corrupt t1 of 10^15 would skip billions), so it is refused whole.
+      if (this.#rejectWarn.due()) {
+        this.#rejectWarn.warn(
+          { source: batch.source, t0: batch.t0Samples, t1: batch.t1Samples },
+          `rejected a batch from source "${batch.source}": it covers ${batch.t1Samples - batch.t0Samples} samples, more ` +
+            `than bin.ringBins (${this.ringBins}) bins; publishers send a message every millisecond or so — fix its t1`,
+        );
+      }
+      return false;
+    }
     if (batch.rateHz !== this.rateHz) {
       this.#rejectWarn.warn(
         { source: batch.source, rateHz: batch.rateHz, expectedRateHz: this.rateHz },

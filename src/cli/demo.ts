@@ -50,7 +50,8 @@ interface KinematicsMessage {
 }
 
 const SPARK = '▁▂▃▄▅▆▇█';
-const HISTORY_BINS = 72;
+/** Bins of history in the sparklines: keeps the view inside 80 columns. */
+const HISTORY_BINS = 60;
 
 /**
  * `npm start`: the daemon, a replay of the test split (real M1 data, or the built-in simulation where
@@ -98,11 +99,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const history = { tx: [] as number[], dx: [] as number[], ty: [] as number[], dy: [] as number[] };
   let lastDrawMs = 0;
   let binsDecoded = 0;
+  let outputsReceived = 0;
 
   const receiving = (async () => {
     for await (const [, body] of subscriber) {
       const receivedNs = Number(process.hrtime.bigint());
       const message = decodeMsgpack(body, { useBigInt64: false }) as KinematicsMessage;
+      outputsReceived++;
       const bin = Math.round(message.bin_end / binSamples) - 1;
       if (bin < firstScoredBin || bin >= endBin) continue;
       const tx = dataset.kinematics[bin * cols + vxCol];
@@ -134,7 +137,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
   function drawView(): void {
     const lines = [
-      `\x1b[1mrpntd\x1b[0m  model ${daemon.card.name} v${daemon.card.version}  ·  ${recording.simulated ? '\x1b[33mSIMULATED population\x1b[0m' : `real recording ${dataset.name}`}  ·  test split ${options.from}–${options.to}  ·  speed ×${options.speed}`,
+      `\x1b[1mrpntd\x1b[0m  model ${daemon.card.name} v${daemon.card.version} on ${daemon.executionProvider}`,
+      `  ${recording.simulated ? '\x1b[33mSIMULATED population\x1b[0m' : `real recording ${dataset.name}`}  ·  split ${options.from}–${options.to}  ·  speed ×${options.speed}`,
       '',
       `  vx  true    ${spark(history.tx, history.dx)}`,
       `      decoded ${spark(history.dx, history.tx)}`,
@@ -148,6 +152,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       }),
       daemonLine(daemon.totals()),
       '',
+      ...(recording.simulated
+        ? ['  No ../shared/data here: this is a simulated population, so a lower R² than the card\'s (real data) is expected.']
+        : []),
       '  Ctrl-C ends the replay and prints the summary.',
     ];
     process.stdout.write(`\x1b[H\x1b[2J${lines.join('\n')}\n`);
@@ -160,8 +167,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     process.removeListener('SIGINT', stopReplay);
     process.removeListener('SIGTERM', stopReplay);
   }
-  // Let the last bins drain through decode and publish before closing.
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  // Drain: every published message ingested, every full window decoded or counted as skipped, every output received.
+  const windowBins = daemon.card.window_bins;
+  await waitFor(() => daemon.totals().messagesReceived >= replaySummary.messages, 60_000);
+  await waitFor(() => {
+    const t = daemon.totals();
+    return t.inferences + t.inferenceFailures + t.windowsSkipped >= t.binsClosed - (windowBins - 1);
+  }, 5_000);
+  await waitFor(() => outputsReceived >= daemon.totals().published, 2_000);
   const scraped = daemon.metricsUrl ? await scrapeCounters(`${daemon.metricsUrl}/metrics`) : {};
   await daemon.stop();
   subscriber.close();
@@ -198,6 +211,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   return summary;
 }
 
+/** Polls `condition` every 10 ms until it holds or `timeoutMs` passes (then carries on: the summary shows the gap). */
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition() && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
 /** The rpntd_*_total counters of a Prometheus text page, labels summed per name. */
 async function scrapeCounters(url: string): Promise<Record<string, number>> {
   const text = await (await fetch(url)).text();
@@ -210,7 +229,10 @@ async function scrapeCounters(url: string): Promise<Record<string, number>> {
 }
 
 function daemonLine(t: DaemonTotals): string {
-  return `  spikes received ${t.spikesReceived} binned ${t.spikesBinned} late ${t.spikesLate} invalid ${t.spikesInvalid}  ·  bins ${t.binsClosed}  ·  inferences ${t.inferences} skipped ${t.windowsSkipped}`;
+  return (
+    `  spikes received ${t.spikesReceived}  binned ${t.spikesBinned}  late ${t.spikesLate}  invalid ${t.spikesInvalid}\n` +
+    `  bins closed ${t.binsClosed}  inferences ${t.inferences}  windows skipped ${t.windowsSkipped}`
+  );
 }
 
 function push(values: number[], v: number): void {

@@ -35,7 +35,7 @@ export const METRICS = {
   },
   spikesReceived: {
     name: 'rpntd_spikes_received_total',
-    help: 'spike events decoded from the wire; equals binned + late + invalid',
+    help: 'spike events decoded from the wire; equals binned + late + invalid + rejected',
   },
   // bin (read from SpikeBinner.stats at scrape time)
   spikesBinned: { name: 'rpntd_spikes_binned_total', help: 'spikes counted into a bin' },

@@ -60,7 +60,8 @@ export async function replayDataset(options: ReplayOptions): Promise<ReplaySumma
   const endBin = range.endBin;
   const stream = new BinnedSpikeStream({ counts: dataset.counts, units: dataset.units, firstBin, endBin, binSamples, messageSamples, seed });
 
-  const socket = new zmq.XPublisher({ sendHighWaterMark: 100_000, linger: 2000 });
+  // noDrop: at --speed max a full queue makes send() wait (backpressure) instead of dropping messages silently.
+  const socket = new zmq.XPublisher({ sendHighWaterMark: 100_000, linger: 2000, noDrop: true });
   try {
     await socket.bind(endpoint);
   } catch (err) {

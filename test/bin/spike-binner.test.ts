@@ -138,7 +138,8 @@ for (const kernel of ['native', 'ts'] as const) {
     b.push(batchOf('a', 0, 0, 10, [[1, 0]]), onClosed);
     b.push(batchOf('b', 0, 0, 5, [[2, 1]]), onClosed);
     assert.equal(bins.length, 0);
-    b.push(batchOf('a', 1, 10, 60, [[55, 2]]), onClosed); // bin 5 needs rows for bins 2..5: close 0 and 1
+    b.push(batchOf('a', 1, 10, 40, []), onClosed);
+    b.push(batchOf('a', 2, 40, 60, [[55, 2]]), onClosed); // bin 5 needs rows for bins 2..5: close 0 and 1
     assert.equal(b.stats.binsForcedClosed, 2);
     // 'b' fell more than the ring behind: it stops holding bins open (a dead source must not delay output for
     // good), so every bin that 'a' has reported past closes now.
@@ -149,11 +150,12 @@ for (const kernel of ['native', 'ts'] as const) {
     );
     b.push(batchOf('b', 1, 5, 30, [[7, 1], [25, 1]]), onClosed); // both in bins closed without 'b': late
     assert.equal(b.stats.spikesLate, 2);
-    // A jump far beyond the ring emits what the ring held and skips bins that cannot hold a spike.
-    b.push(batchOf('a', 2, 60, 1000, []), onClosed);
-    b.push(batchOf('b', 2, 30, 1000, []), onClosed);
-    assert.equal(b.lowestOpenBin, 100);
-    assert.equal(b.stats.binsClosed + b.stats.binsSkipped, 100);
+    // Both sources catch up: every bin closes, none is lost.
+    b.push(batchOf('a', 3, 60, 100, []), onClosed); // as long as a message may be: the whole ring
+    b.push(batchOf('b', 2, 30, 60, []), onClosed);
+    b.push(batchOf('b', 3, 60, 100, []), onClosed);
+    assert.equal(b.lowestOpenBin, 10);
+    assert.equal(b.stats.binsClosed + b.stats.binsSkipped, 10);
     assert.equal(b.stats.spikesAhead, 0);
     assertSpikeSum(b);
   });
@@ -252,4 +254,27 @@ test('a source that goes silent stops holding bins open once the others are a ri
   assert.equal(b.stats.sourcesDormant, 1);
   assert.equal(b.lowestOpenBin, 21);
   assert.deepEqual(bins.map((bin) => bin.index), Array.from({ length: 21 }, (_, i) => i));
+});
+
+test('a message claiming to cover more than the ring is refused whole and skips nothing', () => {
+  const b = binner('ts', { ringBins: 4 });
+  const { bins, onClosed } = collector();
+  b.push(batchOf('a', 0, 0, 10, [[3, 0]]), onClosed);
+  b.push(batchOf('a', 1, 10, 1e15, [[12, 1]]), onClosed); // a corrupt t1
+  assert.equal(b.stats.batchesRejected, 1);
+  assert.equal(b.stats.spikesRejected, 1);
+  assert.equal(b.stats.binsSkipped, 0);
+  b.push(batchOf('a', 2, 10, 20, [[15, 2]]), onClosed);
+  assert.deepEqual(bins.map((bin) => [bin.index, bin.counts]), [[0, [1, 0, 0]], [1, [0, 0, 1]]]);
+});
+
+test('a publisher that restarts (seq 0, back in time) is followed even when the step back is short', () => {
+  const b = binner('ts', { ringBins: 64 });
+  const { bins, onClosed } = collector();
+  for (let seq = 0; seq < 5; seq++) b.push(batchOf('a', seq, seq * 10, seq * 10 + 10, [[seq * 10 + 1, 0]]), onClosed);
+  b.push(batchOf('a', 0, 20, 30, [[21, 1]]), onClosed); // restarted 3 bins back
+  assert.equal(b.stats.clockJumps, 1);
+  assert.equal(b.stats.spikesLate, 0);
+  assert.deepEqual(bins.at(-1)?.index, 2);
+  assert.deepEqual(bins.at(-1)?.counts, [0, 1, 0]);
 });
