@@ -3,7 +3,7 @@
  * docs/BENCHMARKS.md with SVG plots.
  *
  *   --quick            fewer bins per measurement (< 2 min once models are cached)
- *   --model FILE       ONNX model (card next to it); default models/rpnt-m1-stevenson2011.onnx, else /tmp/interim
+ *   --model FILE       ONNX model (card next to it); default models/rpnt-m1-stevenson2011.onnx
  *   --out DIR          results folder (default bench/results); the report goes to docs/BENCHMARKS.md only for the
  *                      default folder, else to DIR/BENCHMARKS.md
  *   --suites LIST      comma-separated subset of kernels,inference,e2e,scale

@@ -1,6 +1,6 @@
 /**
  * Which ONNX models the benches use. The shipped model (models/rpnt-m1-stevenson2011.onnx) unless --model names
- * another; while the shipped one has not landed, the interim export in /tmp/interim. Everything else (other channel
+ * another. Everything else (other channel
  * counts, other sizes, other bin widths) is an untrained model of the shipped architecture built by
  * bench/bench_models.py into bench/models/ (git-ignored), built once and reused.
  */
@@ -11,14 +11,13 @@ import type { ModelRef } from './experiment';
 import { PYTHON, REPO_ROOT } from './systems';
 
 export const SHIPPED_MODEL = path.join(REPO_ROOT, 'models', 'rpnt-m1-stevenson2011.onnx');
-export const INTERIM_MODEL = '/tmp/interim/rpnt-m1-stevenson2011.onnx';
 export const BENCH_MODEL_DIR = path.join(REPO_ROOT, 'bench', 'models');
 
 export interface ShippedModel extends ModelRef {
   channels: number;
   binMs: number;
   name: string;
-  /** 'shipped' | 'interim' | 'option' */
+  /** 'shipped' | 'option' */
   origin: string;
   sha256: string;
 }
@@ -36,11 +35,8 @@ export function resolveShippedModel(option: string | undefined): ShippedModel {
   } else if (existsSync(SHIPPED_MODEL)) {
     onnx = SHIPPED_MODEL;
     origin = 'shipped';
-  } else if (existsSync(INTERIM_MODEL)) {
-    onnx = INTERIM_MODEL;
-    origin = 'interim';
   } else {
-    throw new Error(`no model: neither ${SHIPPED_MODEL} nor ${INTERIM_MODEL} exists; pass --model FILE.onnx`);
+    throw new Error(`no model: ${SHIPPED_MODEL} does not exist; pass --model FILE.onnx`);
   }
   const card = cardOf(onnx);
   const json = JSON.parse(readFileSync(card, 'utf8')) as {
