@@ -3,6 +3,7 @@
  * sample clock, one message per 1 ms block. Deterministic for a seed, so the daemon, the relay and the Python peer
  * are fed bit-identical streams in turn.
  */
+import { mulberry32 } from '../../src/replay/binned-spike-stream';
 
 export interface StreamSpec {
   channels: number;
@@ -15,17 +16,8 @@ export interface StreamSpec {
   seed: number;
 }
 
-/** mulberry32: small, fast, seedable; plenty for spike trains. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The replay's seeded PRNG (mulberry32): plenty for spike trains. */
+export const rng = mulberry32;
 
 export class SpikeSource {
   readonly spec: StreamSpec;
