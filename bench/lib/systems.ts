@@ -47,22 +47,32 @@ function forkChild(name: string, script: string, args: string[], env: NodeJS.Pro
     pid: child.pid ?? -1,
     ready,
     stop: () =>
-      new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          child.kill('SIGKILL');
-          resolve({ killed: true });
-        }, 10_000);
-        stopped = (totals) => {
-          clearTimeout(timer);
-          resolve(totals);
-        };
-        if (child.connected) child.send('stop');
-        else {
-          clearTimeout(timer);
-          resolve({ exited: true });
-        }
-      }),
+      child.connected
+        ? stopWithTotals(child, (onTotals) => (stopped = onTotals), () => child.send('stop'))
+        : Promise.resolve({ exited: true }),
   };
+}
+
+/**
+ * Asks a system to stop (`request`) and resolves with the totals it reports back through the handler `listen`
+ * installs; a system that says nothing within 10 s is killed.
+ */
+function stopWithTotals(
+  child: ChildProcess,
+  listen: (onTotals: (totals: Record<string, unknown>) => void) => void,
+  request: () => void,
+): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve({ killed: true });
+    }, 10_000);
+    listen((totals) => {
+      clearTimeout(timer);
+      resolve(totals);
+    });
+    request();
+  });
 }
 
 export interface DaemonSpec {
@@ -153,17 +163,6 @@ export function startPythonPeer(spec: PythonPeerSpec): SystemHandle {
     name: 'python-peer',
     pid: child.pid ?? -1,
     ready,
-    stop: () =>
-      new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          child.kill('SIGKILL');
-          resolve({ killed: true });
-        }, 10_000);
-        onTotals = (t) => {
-          clearTimeout(timer);
-          resolve(t);
-        };
-        child.kill('SIGTERM');
-      }),
+    stop: () => stopWithTotals(child, (handler) => (onTotals = handler), () => child.kill('SIGTERM')),
   };
 }
