@@ -80,6 +80,8 @@ export class Decoder implements WindowDecoder {
   readonly #outputName: string;
   readonly #lastBinOffset: number;
   #inFlight = false;
+  /** The running inference, so close() never releases the session under it. */
+  #running: Promise<unknown> = Promise.resolve();
 
   private constructor(session: ort.InferenceSession, card: ModelCard, provider: ExecutionProviderName, context: Float32Array) {
     this.#session = session;
@@ -187,11 +189,14 @@ export class Decoder implements WindowDecoder {
     // Snapshot now: run() reads the tensor later (see the class comment). No-op when warm-up passes the buffer itself.
     if (window !== this.#spikesInput) this.#spikesInput.set(window);
     this.#inFlight = true;
-    return this.#session.run(this.#feeds, this.#fetches).then(this.#onOutputs, this.#onFailure);
+    const result = this.#session.run(this.#feeds, this.#fetches).then(this.#onOutputs, this.#onFailure);
+    this.#running = result.catch(() => undefined);
+    return result;
   }
 
-  /** Releases the native session. */
+  /** Waits for a running inference, then releases the native session. */
   async close(): Promise<void> {
+    await this.#running;
     await this.#session.release();
   }
 

@@ -74,12 +74,12 @@ export class KinematicsPublisher {
     const frames = this.#encoder.encode(k, stale, this.#seq, publishedNs);
     this.#seq++;
     try {
-      this.#socket.send(frames).then(undefined, this.#onSendFailed);
+      // Counted when ZeroMQ has taken the message, so a send that fails later is dropped, not also published.
+      this.#socket.send(frames).then(this.#onSent, this.#onSendFailed);
     } catch (error) {
       this.#onSendFailed(error);
       return NaN;
     }
-    this.stats.published++;
     return publishedNs;
   }
 
@@ -89,6 +89,10 @@ export class KinematicsPublisher {
     this.#socket.linger = 100;
     this.#socket.close();
   }
+
+  readonly #onSent = (): void => {
+    this.stats.published++;
+  };
 
   readonly #onSendFailed = (error: unknown): void => {
     this.stats.dropped++;

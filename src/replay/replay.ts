@@ -65,7 +65,11 @@ export async function replayDataset(options: ReplayOptions): Promise<ReplaySumma
   try {
     await socket.bind(endpoint);
   } catch (err) {
-    throw new ZmqError(`replay could not bind ${endpoint}: ${(err as Error).message}; pick a free port with --endpoint`, { cause: err });
+    socket.close();
+    throw new ZmqError(
+      `replay could not bind ${endpoint}: ${(err as Error).message}; --endpoint takes transport://address:port (e.g. tcp://127.0.0.1:5555) on a free port`,
+      { cause: err },
+    );
   }
   const summary: ReplaySummary = {
     dataset: dataset.name, source, endpoint, rateHz, binSamples, firstBin, endBin, messages: 0, spikes: 0, wallSeconds: 0, aborted: false,
