@@ -1,3 +1,4 @@
+import { monotonicNs } from '../clock';
 import { ConfigError } from '../errors';
 import type { SpikeBatch } from '../ingest';
 import { createLogger, RateLimitedWarn, type Logger } from '../log';
@@ -88,9 +89,6 @@ function requireInteger(name: string, value: number, minimum: number, maximum = 
   }
 }
 
-function monotonicNs(): number {
-  return Number(process.hrtime.bigint());
-}
 
 /**
  * The bin stage: counts each batch into a ring of open bins (one kernel call per batch) and closes bins on the

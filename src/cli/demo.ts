@@ -1,5 +1,6 @@
 import { decode as decodeMsgpack } from '@msgpack/msgpack';
 import * as zmq from 'zeromq';
+import { monotonicNs } from '../clock';
 import { loadConfig, type ConfigOverrides } from '../config';
 import { fractionToBins, kinematicColumn } from '../dataset/derived-dataset';
 import type { Logger } from '../log';
@@ -103,7 +104,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
   const receiving = (async () => {
     for await (const [, body] of subscriber) {
-      const receivedNs = Number(process.hrtime.bigint());
+      const receivedNs = monotonicNs();
       const message = decodeMsgpack(body, { useBigInt64: false }) as KinematicsMessage;
       outputsReceived++;
       const bin = Math.round(message.bin_end / binSamples) - 1;

@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction, type Subscriber } from 'rxjs';
-import { monotonicNs } from './clock';
+import { monotonicNs } from '../clock';
 import type { DecodeInput, Kinematics, WindowDecoder } from './types';
 
 /**

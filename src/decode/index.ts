@@ -7,4 +7,3 @@ export {
   type DecodeFailureListener,
 } from './decode-latest';
 export { fillStageLatencies, createStageLatencies, type StageLatenciesNs } from './latency';
-export { monotonicNs } from './clock';

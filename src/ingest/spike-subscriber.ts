@@ -1,6 +1,7 @@
 import { Observable, share } from 'rxjs';
 import { Subscriber } from 'zeromq';
 
+import { monotonicNs } from '../clock';
 import { CodecError, ZmqError } from '../errors';
 import { createLogger, RateLimitedWarn, type Logger } from '../log';
 import { CODEC_ERROR_REASONS, CodecScratch, SPIKES_TOPIC, decodeSpikeMessage, type CodecErrorReason } from './codec';
@@ -35,9 +36,6 @@ function zeroByReason(): Record<CodecErrorReason, number> {
   return counts;
 }
 
-function monotonicNs(): number {
-  return Number(process.hrtime.bigint());
-}
 
 /**
  * Subscribes to `spikes` on every endpoint and turns each well-formed message into a SpikeBatch. A malformed

@@ -1,5 +1,6 @@
 import * as zmq from 'zeromq';
-import { monotonicNs, type Kinematics } from '../decode';
+import { monotonicNs } from '../clock';
+import type { Kinematics } from '../decode';
 import { ZmqError } from '../errors';
 import { RateLimitedWarn, type Logger } from '../log';
 import { KinematicsEncoder, type KinematicsEncoderOptions } from './kinematics-codec';

@@ -1,4 +1,5 @@
 import * as zmq from 'zeromq';
+import { monotonicNs } from '../clock';
 import { encodeSpikeMessage } from '../ingest';
 import { DerivedDataset, fractionToBins } from '../dataset/derived-dataset';
 import { ZmqError } from '../errors';
@@ -97,7 +98,7 @@ export async function replayDataset(options: ReplayOptions): Promise<ReplaySumma
         t1Samples: message.t1Samples,
         offsets: message.offsets,
         channels: message.channels,
-        sentNs: Number(process.hrtime.bigint()),
+        sentNs: monotonicNs(),
       });
       await socket.send(frames);
       seq++;

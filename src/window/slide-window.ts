@@ -11,14 +11,12 @@ export interface WindowFrame {
   counts: Float32Array;
   /** Rows holding real or zero-filled bins; below windowBins while the window is still filling. */
   filledBins: number;
-  /** Our monotonic ns once the window was assembled. */
-  windowedNs: number;
 }
 
 /** Pushes each closed bin into the window and emits the updated window, once per bin. */
 export function slideWindow(window: ContextWindow): OperatorFunction<ClosedBin, WindowFrame> {
   return map((bin) => {
     window.push(bin);
-    return { bin, counts: window.view(), filledBins: window.filledBins, windowedNs: Number(process.hrtime.bigint()) };
+    return { bin, counts: window.view(), filledBins: window.filledBins };
   });
 }
